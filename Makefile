@@ -1,0 +1,68 @@
+# The two commands: `make run` (the console with embedded defaults) and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+VPY := $(VENV)/bin/python
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+# A Python >= 3.12 that really runs: $(PYTHON) if given, then python3.13 / python3.12
+# on PATH (pyenv shims that point nowhere are skipped), then pyenv's installed versions.
+define FIND_PYTHON
+ok() { "$$1" -c 'import sys, venv; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; }; \
+if [ -n "$(PYTHON)" ]; then \
+  if ok "$(PYTHON)"; then echo "$(PYTHON)"; exit 0; fi; \
+  echo "PYTHON=$(PYTHON) is not a working Python 3.12 or newer." >&2; exit 1; \
+fi; \
+for c in python3.13 python3.12; do \
+  if command -v "$$c" >/dev/null 2>&1 && ok "$$c"; then command -v "$$c"; exit 0; fi; \
+done; \
+root=$$(pyenv root 2>/dev/null || echo "$$HOME/.pyenv"); \
+for c in $$(ls -d "$$root"/versions/3.1[3-9]*/bin/python3 "$$root"/versions/3.12*/bin/python3 2>/dev/null | sort -rV); do \
+  if ok "$$c"; then echo "$$c"; exit 0; fi; \
+done; \
+echo "No Python 3.12 or newer found. Install Python 3.12+ (or pyenv install 3.13) or run: make PYTHON=/path/to/python3.13 ..." >&2; \
+exit 1
+endef
+
+.PHONY: help venv run test lint fmt bench clean
+
+help:
+	@echo "make run    start the console at http://127.0.0.1:$(PORT) with a worker and beat"
+	@echo "make test   run the whole test suite (ruff included)"
+	@echo "make bench  run the benchmarks in bench/"
+
+$(STAMP): pyproject.toml
+	@py=$$( $(FIND_PYTHON) ) || exit 1; \
+	if [ ! -x $(VPY) ] || ! $(VPY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+	  echo "Creating $(VENV) with $$py"; rm -rf $(VENV); "$$py" -m venv $(VENV) || exit 1; \
+	fi
+	$(VPY) -m pip install --quiet --upgrade pip
+	$(VPY) -m pip install --quiet ".[dev]"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(VPY) manage.py migrate --no-input
+	$(VPY) manage.py seed_demo
+	@echo "Console: http://127.0.0.1:$(PORT)  (Ctrl-C stops the web server, worker and beat)"
+	CONSOLE_PORT=$(PORT) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho -f Procfile start
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: lint
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(VPY) bench/import_throughput.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,92 @@
+"""Request-scoped tenancy and htmx message delivery."""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+
+from console.models import Membership
+
+SESSION_ACCOUNT_KEY = "current_account_id"
+
+
+def account_not_required(view: Callable) -> Callable:
+    """Mark a view that signed-in users without any membership may open."""
+    view.account_not_required = True
+    return view
+
+
+class CurrentAccountMiddleware:
+    """Sets ``request.account`` / ``request.membership`` / ``request.memberships``.
+
+    The current account is the one kept in the session if the user is (still) a
+    member of it, else the first of the user's accounts. A signed-in user without
+    any membership gets a clear page instead of the console.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.account = None
+        request.membership = None
+        request.memberships = []
+        if request.user.is_authenticated:
+            memberships = list(
+                Membership.objects.filter(user=request.user)
+                .select_related("account")
+                .order_by("account__name", "account_id")
+            )
+            request.memberships = memberships
+            wanted = request.session.get(SESSION_ACCOUNT_KEY)
+            current = next((m for m in memberships if m.account_id == wanted), None)
+            if current is None and memberships:
+                current = memberships[0]
+            if current is not None:
+                request.membership = current
+                request.account = current.account
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Callable, args, kwargs):
+        if not request.user.is_authenticated or request.membership is not None:
+            return None
+        if getattr(view_func, "account_not_required", False):
+            return None
+        if getattr(view_func, "login_required", True) is False:
+            return None
+        match = request.resolver_match
+        if match is not None and match.namespace == "admin":
+            return None
+        return render(request, "console/no_account.html", status=200)
+
+
+class HtmxMessagesMiddleware:
+    """Delivers pending messages with htmx fragment responses as out-of-band toasts.
+
+    A full page shows messages in its layout; a fragment swap would otherwise keep
+    them until the next full page. Redirect-like htmx responses keep them for the
+    page they lead to.
+    """
+
+    _REDIRECT_HEADERS = ("HX-Redirect", "HX-Location", "HX-Refresh")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            not getattr(request, "htmx", False)
+            or response.streaming
+            or 300 <= response.status_code < 400
+            or any(header in response.headers for header in self._REDIRECT_HEADERS)
+            or not response.get("Content-Type", "").startswith("text/html")
+        ):
+            return response
+        storage = messages.get_messages(request)
+        if len(storage):
+            html = render_to_string("_toasts.html", {"messages": storage, "oob": True})
+            response.content += html.encode()
+        return response

@@ -1,0 +1,116 @@
+"""Tenancy (accounts and memberships) and the append-only work history."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+def new_account_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Account(models.Model):
+    """The tenant: everything a console user sees belongs to one account."""
+
+    id = models.CharField(primary_key=True, max_length=32, default=new_account_id, editable=False)
+    name = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(id__regex=r"^[0-9a-f]{32}$"), name="account_id_32_hex"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.id})"
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        MEMBER = "member", "Member"
+        VIEWER = "viewer", "Viewer"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+
+    class Meta:
+        ordering = ["account__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "account"], name="membership_user_account"),
+            models.CheckConstraint(
+                condition=Q(role__in=["member", "viewer"]), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.account.name} ({self.role})"
+
+    @property
+    def can_change(self) -> bool:
+        return self.role == self.Role.MEMBER
+
+
+class WorkHistoryQuerySet(models.QuerySet):
+    def for_account(self, account: Account) -> "WorkHistoryQuerySet":
+        return self.filter(account=account)
+
+    def for_resource(self, resource_id: str) -> "WorkHistoryQuerySet":
+        return self.filter(resource_id=str(resource_id))
+
+
+class WorkHistory(models.Model):
+    """One operation on one resource. Written only by ``console.work_history.record``,
+    never changed or deleted; the resource name is frozen at write time so rows stay
+    readable after the resource is gone."""
+
+    class Result(models.TextChoices):
+        SUCCESS = "Success", "Success"
+        FAILURE = "Failure", "Failure"
+
+    SYSTEM = "system"
+
+    work_time = models.DateTimeField(db_index=True)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    resource_type = models.CharField(max_length=64)
+    resource_id = models.CharField(max_length=64)
+    resource_name = models.CharField(max_length=255)
+    event_topic = models.CharField(max_length=64)
+    work_details = models.TextField(blank=True)
+    result = models.CharField(max_length=8, choices=Result.choices)
+    worker_id = models.CharField(max_length=64)
+    worker_name = models.CharField(max_length=150)
+    worker_email = models.CharField(max_length=254, blank=True)
+    region = models.CharField(max_length=64)
+
+    objects = WorkHistoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-work_time", "-id"]
+        verbose_name = "work history"
+        verbose_name_plural = "work history"
+        indexes = [
+            models.Index(fields=["account", "-work_time"], name="workhistory_account_time"),
+            models.Index(fields=["account", "resource_id"], name="workhistory_account_resource"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(result__in=["Success", "Failure"]), name="workhistory_result_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_topic} {self.resource_name} ({self.result})"
+
+    @property
+    def worker_display(self) -> str:
+        if self.worker_id == self.SYSTEM:
+            return self.SYSTEM
+        return f"{self.worker_name} ({self.worker_email or self.worker_id})"

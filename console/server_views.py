@@ -1,0 +1,10 @@
+"""GPU server pages."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+
+@require_GET
+def server_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "console/server_list.html", {})

@@ -1,0 +1,33 @@
+"""Sign-in, account switching and the service home."""
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from console.middleware import SESSION_ACCOUNT_KEY, account_not_required
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("images:list")
+
+
+@require_POST
+@account_not_required
+def switch_account(request: HttpRequest) -> HttpResponse:
+    account_id = request.POST.get("account_id", "")
+    membership = next((m for m in request.memberships if m.account_id == account_id), None)
+    if membership is None:
+        # Same answer whether the account exists or not.
+        raise Http404("No such account.")
+    request.session[SESSION_ACCOUNT_KEY] = membership.account_id
+    messages.success(request, f"Switched to account {membership.account.name}.")
+    target = request.POST.get("next", "")
+    # Object pages of the previous account would answer 404: only list pages are kept.
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ) or not target.rstrip("/").endswith(("/images", "/servers", "/activity")):
+        return redirect("images:list")
+    return redirect(target)

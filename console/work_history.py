@@ -1,0 +1,53 @@
+"""The one writer of work history. Services call it inside their transaction."""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from console.models import Account, WorkHistory
+
+SUCCESS = WorkHistory.Result.SUCCESS
+FAILURE = WorkHistory.Result.FAILURE
+
+
+def record(
+    *,
+    account: Account,
+    resource_type: str,
+    resource_id: Any,
+    resource_name: str,
+    event_topic: str,
+    details: str = "",
+    result: str = SUCCESS,
+    actor: Any = None,
+) -> WorkHistory:
+    """Append one work-history row.
+
+    It must run inside the transaction of the change it describes, so that the row
+    exists if and only if the change does (a refusal is recorded in its own
+    transaction). ``actor`` is a user, or None for background work ("system").
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Work history must be written inside the change's transaction.")
+    if actor is None:
+        worker_id, worker_name, worker_email = WorkHistory.SYSTEM, WorkHistory.SYSTEM, ""
+    else:
+        worker_id = str(actor.pk)
+        worker_name = actor.get_full_name() or actor.get_username()
+        worker_email = actor.email or ""
+    return WorkHistory.objects.create(
+        work_time=timezone.now(),
+        account=account,
+        resource_type=resource_type,
+        resource_id=str(resource_id),
+        resource_name=resource_name[:255],
+        event_topic=event_topic,
+        work_details=details,
+        result=result,
+        worker_id=worker_id,
+        worker_name=worker_name[:150],
+        worker_email=worker_email,
+        region=settings.CONSOLE_REGION,
+    )
