@@ -1,0 +1,88 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.urls import reverse
+
+from console import work_history
+from console.models import WorkHistory
+
+
+def _staff_client(client):
+    admin = get_user_model().objects.create_superuser("admin", "admin@example.com", "pw-123456-x")
+    client.force_login(admin)
+    return client
+
+
+def _row(world) -> WorkHistory:
+    with transaction.atomic():
+        return work_history.record(
+            account=world.acme,
+            resource_type="Image",
+            resource_id="1234",
+            resource_name="ubuntu-base",
+            event_topic="CreateImage",
+            details="Created",
+            actor=world.alice,
+        )
+
+
+def test_it_lists_work_history_for_staff(world, client):
+    row = _row(world)
+    staff = _staff_client(client)
+    response = staff.get(reverse("admin:console_workhistory_changelist"))
+    assert response.status_code == 200
+    assert b"ubuntu-base" in response.content
+    detail = staff.get(reverse("admin:console_workhistory_change", args=[row.pk]))
+    assert detail.status_code == 200
+    assert b'name="_save"' not in detail.content
+
+
+def test_it_refuses_to_change_or_delete_work_history_in_the_admin(world, client):
+    row = _row(world)
+    staff = _staff_client(client)
+    change = staff.post(
+        reverse("admin:console_workhistory_change", args=[row.pk]),
+        {"resource_name": "tampered", "result": "Failure"},
+    )
+    assert change.status_code == 403
+    delete = staff.post(reverse("admin:console_workhistory_delete", args=[row.pk]), {"post": "yes"})
+    assert delete.status_code == 403
+    bulk = staff.post(
+        reverse("admin:console_workhistory_changelist"),
+        {"action": "delete_selected", "_selected_action": [row.pk], "post": "yes"},
+    )
+    assert WorkHistory.objects.filter(pk=row.pk, resource_name="ubuntu-base").exists()
+    assert bulk.status_code in (200, 302)
+    add = staff.get(reverse("admin:console_workhistory_add"))
+    assert add.status_code == 403
+
+
+def test_it_records_the_actor_or_system(world):
+    row = _row(world)
+    assert (row.worker_id, row.worker_name, row.worker_email) == (
+        str(world.alice.pk),
+        "Alice Anders",
+        "alice@example.com",
+    )
+    with transaction.atomic():
+        system = work_history.record(
+            account=world.acme,
+            resource_type="Image",
+            resource_id="1",
+            resource_name="x",
+            event_topic="ImportImage",
+        )
+    assert system.worker_display == "system"
+    assert system.region == "kr-west1"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_refuses_to_write_history_outside_a_transaction(world):
+    with pytest.raises(RuntimeError, match="inside the change's transaction"):
+        work_history.record(
+            account=world.acme,
+            resource_type="Image",
+            resource_id="1",
+            resource_name="x",
+            event_topic="ImportImage",
+        )
