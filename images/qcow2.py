@@ -15,14 +15,16 @@ Layout, in clusters::
     ..            data clusters (guest clusters 0, 1, 2, ... in order)
 """
 
+import hashlib
 import io
 import os
-import random
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Final
+
+from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algorithms, modes
 
 MAGIC: Final = b"QFI\xfb"
 HEADER_V2_LENGTH: Final = 72
@@ -218,6 +220,13 @@ def _metadata(layout: _Layout, header: bytes) -> Iterator[bytes]:
     yield from _table_clusters(l2, layout.data_clusters, layout.l2_tables, size)
 
 
+def _keystream(seed: int) -> CipherContext:
+    """Pseudo-random bytes from ``seed``: AES-CTR runs at several GB/s where ``random`` manages
+    a few hundred MB/s, which matters when building multi-GiB benchmark images."""
+    key = hashlib.sha256(seed.to_bytes(16, "big", signed=True)).digest()
+    return Cipher(algorithms.AES(key), modes.CTR(bytes(16))).encryptor()
+
+
 def _write_all(
     out: BinaryIO,
     virtual_size: int,
@@ -243,11 +252,12 @@ def _write_all(
         out.write(cluster)
         written += len(cluster)
 
-    rng = random.Random(seed)
+    keystream = _keystream(seed)
+    zeros = bytes(_WRITE_CHUNK)
     remaining = data_bytes
     while remaining:
         n = min(_WRITE_CHUNK, remaining)
-        out.write(rng.randbytes(n))
+        out.write(keystream.update(zeros[:n]))
         written += n
         remaining -= n
     # The last data cluster is whole on disk, like QEMU leaves it.
