@@ -13,6 +13,7 @@ DATA_FILE = "The qcow2 image uses an external data file, which is not allowed"
 UNSUPPORTED_FEATURES = "The qcow2 image uses unsupported features"
 DAMAGED_HEADER = "The qcow2 header is truncated or damaged"
 EMPTY_FILE = "The file is empty"
+ENCRYPTED = "The qcow2 image is encrypted, which is not supported"
 
 # --- The URL -------------------------------------------------------------------
 INVALID_URL = "The URL is not valid"
@@ -30,6 +31,7 @@ CONNECTION_LOST = "The connection to the server was lost"
 TLS_CERTIFICATE = "The server's TLS certificate could not be verified"
 TLS_FAILED = "A secure connection to the server could not be established"
 BAD_RESPONSE = "The server sent an invalid HTTP response"
+READ_FAILED = "The file could not be read"
 STORAGE_FAILED = "The image could not be written to storage"
 
 # Templates: fill them through the helpers below so the wording stays in one place.

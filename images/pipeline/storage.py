@@ -1,0 +1,114 @@
+"""Where imported image files are written, through Django's default storage.
+
+An import writes a file of up to tens of GiB once, then either keeps it or throws it away. On a
+local folder the file is written next to its final place as ``<name>.partial`` and renamed
+into place on success, so a multi-GiB image is never copied a second time and readers never see
+half a file. Any other storage (object storage) gets the bytes spooled to a local temporary file
+first and uploaded with ``storage.save()`` on success.
+"""
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO, Self
+
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, Storage, default_storage
+
+PARTIAL_SUFFIX = ".partial"
+
+
+class ImageWriter:
+    """A writable binary file destined for one storage name.
+
+    Write to ``file``, then call ``commit()`` to keep it (it returns the name the storage used)
+    or ``discard()`` to drop it. Leaving the ``with`` block without committing discards it.
+    """
+
+    file: BinaryIO
+
+    def __init__(self, name: str, storage: Storage) -> None:
+        self.name = name
+        self._storage = storage
+        self._done = False
+        self._final_path: Path | None = None
+        self._spool_path: Path | None = None
+        if isinstance(storage, FileSystemStorage):
+            # path() also refuses names that would escape the storage root.
+            self._final_path = Path(storage.path(name))
+            _make_parent(storage, self._final_path)
+            self._spool_path = self._final_path.with_name(self._final_path.name + PARTIAL_SUFFIX)
+            self.file = self._spool_path.open("wb")
+        else:
+            self.file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by commit/discard
+                prefix="image-", suffix=PARTIAL_SUFFIX, delete=False
+            )
+            self._spool_path = Path(self.file.name)
+
+    def commit(self) -> str:
+        """Keep the file under its storage name and return that name."""
+        if self._done:
+            raise RuntimeError("the image file was already committed or discarded")
+        self._done = True
+        assert self._spool_path is not None
+        try:
+            self.file.close()
+            if self._final_path is not None:
+                os.replace(self._spool_path, self._final_path)
+                mode = getattr(self._storage, "file_permissions_mode", None)
+                if mode is not None:
+                    self._final_path.chmod(mode)
+                return self.name
+            with self._spool_path.open("rb") as spooled:
+                return self._storage.save(self.name, File(spooled, name=self.name))
+        finally:
+            self._spool_path.unlink(missing_ok=True)
+
+    def discard(self) -> None:
+        """Drop everything written so far; harmless if already committed or discarded."""
+        if self._done:
+            return
+        self._done = True
+        with contextlib.suppress(OSError):
+            self.file.close()
+        if self._spool_path is not None:
+            self._spool_path.unlink(missing_ok=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.discard()
+
+
+def open_image_writer(name: str) -> ImageWriter:
+    """A writer for the image file that will be stored as ``name`` (e.g. ``images/<id>.qcow2``)."""
+    return ImageWriter(name, default_storage)
+
+
+def delete_image_file(name: str) -> None:
+    """Remove a stored image file, and any half-written one left by a crashed import."""
+    if not name:
+        return
+    default_storage.delete(name)
+    if isinstance(default_storage, FileSystemStorage):
+        Path(default_storage.path(name) + PARTIAL_SUFFIX).unlink(missing_ok=True)
+
+
+def _make_parent(storage: FileSystemStorage, path: Path) -> None:
+    mode = storage.directory_permissions_mode
+    if mode is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return
+    # mkdir(mode=...) is filtered by the umask; the storage's mode is meant literally.
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    for directory in reversed(missing):
+        directory.mkdir(exist_ok=True)
+        directory.chmod(mode)
