@@ -156,7 +156,7 @@ STORAGES = {
 }
 
 # Browser uploads go straight to a temporary file on disk, never into memory.
-FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHandler"]
+FILE_UPLOAD_HANDLERS = ["images.uploads.CappedTemporaryFileUploadHandler"]
 FILE_UPLOAD_TEMP_DIR = env_str("CONSOLE_UPLOAD_TEMP_DIR", str(VAR_DIR / "uploads"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 # The multipart body of an image upload is not counted against this limit (files are
@@ -174,6 +174,8 @@ CONSOLE_IMPORT_READ_TIMEOUT = env_int("CONSOLE_IMPORT_READ_TIMEOUT", 60, minimum
 # Hard limit of one import: 64 GiB at a slow 10 MB/s is under two hours; leave room.
 CONSOLE_IMPORT_TIME_LIMIT = env_int("CONSOLE_IMPORT_TIME_LIMIT", 4 * 3600, minimum=60)
 CONSOLE_IMPORT_MAX_ATTEMPTS = env_int("CONSOLE_IMPORT_MAX_ATTEMPTS", 3, minimum=1)
+# An import whose progress has not moved for this long is taken as dead (worker lost).
+CONSOLE_IMPORT_STALE_SECONDS = env_int("CONSOLE_IMPORT_STALE_SECONDS", 300, minimum=30)
 # Images left Queued this long are enqueued again (the broker lost the message).
 CONSOLE_REQUEUE_AFTER_SECONDS = env_int("CONSOLE_REQUEUE_AFTER_SECONDS", 300, minimum=10)
 

@@ -97,3 +97,52 @@
   document.addEventListener("htmx:load", function (event) { init(event.target); });
   document.addEventListener("htmx:oobAfterSwap", function () { armToasts(document); });
 })();
+
+/* Create Image: the file source switch and the tag rows. */
+(function () {
+  "use strict";
+  function syncSource(root) {
+    root.querySelectorAll("[data-source-switch]").forEach(function (box) {
+      var checked = box.querySelector("input[name=source]:checked");
+      var choice = checked ? checked.value : "url";
+      box.querySelectorAll("[data-source]").forEach(function (part) {
+        part.hidden = part.getAttribute("data-source") !== choice;
+      });
+    });
+  }
+  function syncTags() {
+    var rows = document.getElementById("tag-rows");
+    if (!rows) { return; }
+    var max = parseInt(rows.getAttribute("data-max"), 10);
+    var n = rows.querySelectorAll(".tag-row").length;
+    var left = document.querySelector("[data-tag-remaining]");
+    var add = document.querySelector("[data-tag-add]");
+    if (left) { left.textContent = (max - n) + " of " + max + " tags remaining"; }
+    if (add) { add.disabled = n >= max; }
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("input[name=source]")) { syncSource(document); }
+  });
+  document.addEventListener("click", function (event) {
+    var add = event.target.closest("[data-tag-add]");
+    if (add) {
+      var rows = document.getElementById("tag-rows");
+      var template = rows.querySelector("[data-tag-template]") || rows.querySelector(".tag-row");
+      var row = template.cloneNode(true);
+      row.removeAttribute("data-tag-template");
+      row.querySelectorAll("input").forEach(function (input) { input.value = ""; });
+      rows.appendChild(row);
+      row.querySelector("input").focus();
+      syncTags();
+      return;
+    }
+    var remove = event.target.closest("[data-tag-remove]");
+    if (remove) {
+      var row = remove.closest(".tag-row");
+      var all = document.querySelectorAll("#tag-rows .tag-row");
+      if (all.length > 1) { row.remove(); } else { row.querySelectorAll("input").forEach(function (i) { i.value = ""; }); }
+      syncTags();
+    }
+  });
+  document.addEventListener("DOMContentLoaded", function () { syncSource(document); syncTags(); });
+})();

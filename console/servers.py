@@ -1,0 +1,48 @@
+"""GPU servers of an account. Staff create them in the admin site (or the demo data);
+the console lists them and makes images of their disks."""
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+from console.models import Account
+
+
+class GpuServer(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "Running", "Running"
+        STOPPED = "Stopped", "Stopped"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="gpu_servers")
+    name = models.CharField(max_length=255)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.RUNNING)
+    gpu_type = models.CharField("GPU type", max_length=32, default="H100")
+    gpu_count = models.PositiveSmallIntegerField("GPU count", default=1)
+    flavor = models.CharField(max_length=64, blank=True)
+    image = models.ForeignKey(
+        "images.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="servers",
+        help_text="The image the server was created from.",
+    )
+    # Storage name of the server's root disk (a qcow2 file in the image storage).
+    root_disk = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        app_label = "console"
+        ordering = ["name", "id"]
+        verbose_name = "GPU server"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["Running", "Stopped"]), name="gpuserver_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(gpu_count__gte=1), name="gpuserver_gpu_count"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

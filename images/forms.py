@@ -1,0 +1,201 @@
+"""Input checks of the image pages (business rules live in the services)."""
+
+import re
+from urllib.parse import urlsplit
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+
+from images.models import MAX_MIN_DISK_GB, MAX_MIN_RAM_GB, MAX_TAGS, Image, OsType
+
+NAME_RE = re.compile(r"^[A-Za-z0-9 _-]{1,255}$")
+
+MSG_NAME = "Use 1 to 255 characters: English letters, digits, spaces, - and _."
+MSG_URL_SCHEME = "The image file URL must start with http:// or https://."
+MSG_URL_SUFFIX = "The image file URL must point to a .qcow2 file."
+MSG_URL_LENGTH = "The image file URL can be at most 255 characters."
+MSG_URL_INVALID = "Enter a valid URL, for example https://storage.example.com/ubuntu.qcow2."
+MSG_SOURCE_MISSING = "Give either an image file URL or a .qcow2 file to upload."
+MSG_SOURCE_BOTH = "Give either an image file URL or a file to upload, not both."
+MSG_FILE_SUFFIX = "The uploaded file must be a .qcow2 file."
+MSG_FILE_EMPTY = "The uploaded file is empty."
+MSG_FILE_TOO_LARGE = "The uploaded file is larger than the {limit} limit."
+MSG_TAG_KEY = "Tag keys are 1 to 128 characters."
+MSG_TAG_VALUE = "Tag values are at most 256 characters."
+MSG_TAG_DUPLICATE = "Tag keys must be unique: {key} is used more than once."
+MSG_TAG_COUNT = f"An image can have at most {MAX_TAGS} tags."
+
+
+def clean_image_name(value: str) -> str:
+    if not NAME_RE.fullmatch(value or ""):
+        raise ValidationError(MSG_NAME, code="invalid_name")
+    return value
+
+
+class ImageNameField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Image name")
+        kwargs.setdefault("max_length", 255)
+        kwargs.setdefault("strip", False)
+        kwargs.setdefault("help_text", "1-255 characters: English letters, digits, space, - and _")
+        super().__init__(**kwargs)
+        self.validators.append(clean_image_name)
+        self.error_messages["max_length"] = MSG_NAME
+        self.error_messages["required"] = "Enter an image name."
+
+
+def parse_tags(keys: list[str], values: list[str]) -> tuple[list[tuple[str, str]], list[str]]:
+    """Pairs from parallel key/value inputs (blank rows ignored) and the errors found."""
+    pairs: list[tuple[str, str]] = []
+    errors: list[str] = []
+    seen: set[str] = set()
+    for index in range(max(len(keys), len(values))):
+        key = keys[index].strip() if index < len(keys) else ""
+        value = values[index].strip() if index < len(values) else ""
+        if not key and not value:
+            continue
+        if not key or len(key) > 128:
+            errors.append(MSG_TAG_KEY)
+            continue
+        if len(value) > 256:
+            errors.append(MSG_TAG_VALUE)
+            continue
+        if key in seen:
+            errors.append(MSG_TAG_DUPLICATE.format(key=key))
+            continue
+        seen.add(key)
+        pairs.append((key, value))
+    if len(pairs) > MAX_TAGS:
+        errors.append(MSG_TAG_COUNT)
+    return pairs, list(dict.fromkeys(errors))
+
+
+class ImageCreateForm(forms.Form):
+    SOURCE_URL = "url"
+    SOURCE_FILE = "file"
+
+    name = ImageNameField()
+    source = forms.ChoiceField(
+        label="Image file",
+        choices=[(SOURCE_URL, "Image file URL"), (SOURCE_FILE, "Upload a file")],
+        initial=SOURCE_URL,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    file_url = forms.CharField(
+        label="Image file URL",
+        required=False,
+        strip=True,
+        max_length=255,
+        help_text="http(s) URL of a .qcow2 file, at most 255 characters",
+        widget=forms.TextInput(attrs={"placeholder": "https://storage.example.com/ubuntu.qcow2"}),
+        error_messages={"max_length": MSG_URL_LENGTH},
+    )
+    upload = forms.FileField(
+        label="Image file",
+        required=False,
+        help_text="A .qcow2 file from your computer",
+        widget=forms.ClearableFileInput(attrs={"accept": ".qcow2"}),
+    )
+    os_type = forms.ChoiceField(
+        label="OS type",
+        choices=[("", "Select an OS type"), *OsType.choices],
+        error_messages={"required": "Select an OS type.", "invalid_choice": "Select an OS type."},
+    )
+    min_disk_gb = forms.IntegerField(
+        label="Minimum Disk",
+        min_value=0,
+        max_value=MAX_MIN_DISK_GB,
+        initial=0,
+        help_text=f"GB, 0-{MAX_MIN_DISK_GB:,}",
+        error_messages={
+            "required": "Enter the minimum disk in GB.",
+            "invalid": "Enter a whole number of GB.",
+            "min_value": f"Minimum Disk must be between 0 and {MAX_MIN_DISK_GB:,} GB.",
+            "max_value": f"Minimum Disk must be between 0 and {MAX_MIN_DISK_GB:,} GB.",
+        },
+    )
+    min_ram_gb = forms.IntegerField(
+        label="Minimum RAM",
+        min_value=0,
+        max_value=MAX_MIN_RAM_GB,
+        initial=0,
+        help_text=f"GB, 0-{MAX_MIN_RAM_GB:,}",
+        error_messages={
+            "required": "Enter the minimum RAM in GB.",
+            "invalid": "Enter a whole number of GB.",
+            "min_value": f"Minimum RAM must be between 0 and {MAX_MIN_RAM_GB:,} GB.",
+            "max_value": f"Minimum RAM must be between 0 and {MAX_MIN_RAM_GB:,} GB.",
+        },
+    )
+    visibility = forms.ChoiceField(
+        label="Visibility",
+        choices=Image.Visibility.choices,
+        initial=Image.Visibility.PRIVATE,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose Private or Shared."},
+    )
+    protected = forms.BooleanField(label="Protected", required=False)
+    # Tags come as parallel tag_key / tag_value inputs; this field carries their errors.
+    tags = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, upload_too_large: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.upload_too_large = upload_too_large
+        self.tags: list[tuple[str, str]] = []
+        self.tag_rows: list[tuple[str, str]] = []
+        self.tag_errors: list[str] = []
+        if self.is_bound:
+            keys = self.data.getlist("tag_key")
+            values = self.data.getlist("tag_value")
+            self.tag_rows = [
+                (k, v) for k, v in zip(keys, values, strict=False) if k.strip() or v.strip()
+            ]
+
+    def clean_file_url(self) -> str:
+        url = self.cleaned_data["file_url"]
+        if not url:
+            return ""
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in {"http", "https"}:
+            raise ValidationError(MSG_URL_SCHEME, code="url_scheme")
+        if not parts.hostname or " " in url:
+            raise ValidationError(MSG_URL_INVALID, code="url_invalid")
+        if not parts.path.lower().endswith(".qcow2"):
+            raise ValidationError(MSG_URL_SUFFIX, code="url_suffix")
+        return url
+
+    def clean_upload(self):
+        upload = self.cleaned_data.get("upload")
+        if self.upload_too_large:
+            limit = filesizeformat(settings.CONSOLE_MAX_IMAGE_BYTES)
+            raise ValidationError(MSG_FILE_TOO_LARGE.format(limit=limit), code="too_large")
+        if upload is None:
+            return None
+        if not upload.name.lower().endswith(".qcow2"):
+            raise ValidationError(MSG_FILE_SUFFIX, code="file_suffix")
+        if upload.size == 0:
+            raise ValidationError(MSG_FILE_EMPTY, code="file_empty")
+        if upload.size > settings.CONSOLE_MAX_IMAGE_BYTES:
+            limit = filesizeformat(settings.CONSOLE_MAX_IMAGE_BYTES)
+            raise ValidationError(MSG_FILE_TOO_LARGE.format(limit=limit), code="too_large")
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        url = cleaned.get("file_url")
+        upload = cleaned.get("upload")
+        has_url_error = "file_url" in self.errors or "upload" in self.errors
+        if url and upload:
+            self.add_error(None, ValidationError(MSG_SOURCE_BOTH, code="source_both"))
+        elif not url and not upload and not has_url_error:
+            field = "upload" if cleaned.get("source") == self.SOURCE_FILE else "file_url"
+            self.add_error(field, ValidationError(MSG_SOURCE_MISSING, code="source_missing"))
+        self.tags, self.tag_errors = parse_tags(
+            self.data.getlist("tag_key"), self.data.getlist("tag_value")
+        )
+        for message in self.tag_errors:
+            self.add_error("tags", ValidationError(message, code="tags"))
+        return cleaned

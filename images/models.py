@@ -1,0 +1,193 @@
+"""Images and their tags."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from console.models import Account
+
+NAME_PATTERN = r"^[A-Za-z0-9 _-]{1,255}$"
+MAX_MIN_DISK_GB = 12_288
+MAX_MIN_RAM_GB = 2_097_151
+MAX_TAGS = 50
+
+
+class OsType(models.TextChoices):
+    ALMA = "alma", "Alma Linux"
+    CENTOS = "centos", "CentOS"
+    ORACLE = "oracle", "Oracle Linux"
+    RHEL = "rhel", "RHEL"
+    ROCKY = "rocky", "Rocky Linux"
+    UBUNTU = "ubuntu", "Ubuntu"
+
+
+class ImageQuerySet(models.QuerySet):
+    def owned_by(self, account: Account) -> "ImageQuerySet":
+        return self.filter(account=account)
+
+    def shared_with(self, account: Account) -> "ImageQuerySet":
+        """Images another account shared with ``account`` and ``account`` accepted."""
+        from sharing.models import Share
+
+        accepted = Share.objects.filter(
+            target_account_id=account.id, status=Share.Status.ACCEPTED
+        ).values("image_id")
+        return self.filter(id__in=accepted).exclude(account=account)
+
+    def visible_to(self, account: Account) -> "ImageQuerySet":
+        """What a user of ``account`` may read: its own images and accepted shares."""
+        from sharing.models import Share
+
+        accepted = Share.objects.filter(
+            target_account_id=account.id, status=Share.Status.ACCEPTED
+        ).values("image_id")
+        return self.filter(Q(account=account) | Q(id__in=accepted))
+
+
+class Image(models.Model):
+    class Origin(models.TextChoices):
+        UPLOAD = "upload", "Upload"
+        SERVER = "server", "GPU Server"
+
+    class Status(models.TextChoices):
+        QUEUED = "Queued", "Queued"
+        IMPORTING = "Importing", "Importing"
+        ACTIVE = "Active", "Active"
+        ERROR = "Error", "Error"
+
+    class Visibility(models.TextChoices):
+        PRIVATE = "Private", "Private"
+        SHARED = "Shared", "Shared"
+
+    SETTLED = (Status.ACTIVE, Status.ERROR)
+    IN_PROGRESS = (Status.QUEUED, Status.IMPORTING)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="images")
+    name = models.CharField(max_length=255)
+    origin = models.CharField(max_length=8, choices=Origin.choices, default=Origin.UPLOAD)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    failure_reason = models.CharField(max_length=500, blank=True)
+    os_type = models.CharField("OS type", max_length=16, choices=OsType.choices)
+    min_disk_gb = models.PositiveIntegerField("Minimum Disk", default=0)
+    min_ram_gb = models.PositiveIntegerField("Minimum RAM", default=0)
+    visibility = models.CharField(
+        max_length=8, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    protected = models.BooleanField(default=False)
+    file_url = models.CharField("Image file URL", max_length=255, blank=True)
+    disk_format = models.CharField(max_length=8, default="qcow2", editable=False)
+    container_format = models.CharField(max_length=8, default="bare", editable=False)
+    size = models.BigIntegerField(null=True, blank=True)
+    virtual_size = models.BigIntegerField(null=True, blank=True)
+    checksum_md5 = models.CharField("md5 checksum", max_length=32, blank=True)
+    os_hash_algo = models.CharField("OS hash algorithm", max_length=16, default="sha512")
+    os_hash_value = models.CharField("OS hash value", max_length=128, blank=True)
+    # Storage name of the imported file; empty until the import succeeds.
+    stored_file = models.CharField(max_length=255, blank=True)
+    # Storage name the worker reads from instead of a URL: a staged browser upload or a
+    # GPU server's disk.
+    source_file = models.CharField(max_length=255, blank=True)
+    source_server_id = models.UUIDField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    edited_at = models.DateTimeField(null=True, blank=True)
+    progress_done = models.BigIntegerField(default=0)
+    progress_total = models.BigIntegerField(null=True, blank=True)
+    # Each claim of the import increments it; a file that kills the worker ends in Error
+    # after CONSOLE_IMPORT_MAX_ATTEMPTS instead of being retried for ever.
+    import_attempts = models.PositiveSmallIntegerField(default=0)
+    # Last sign of life of the import (status change or progress); a stale heartbeat
+    # means the worker died.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        indexes = [
+            models.Index(fields=["account", "-created_at"], name="image_account_created"),
+            models.Index(fields=["status", "heartbeat_at"], name="image_status_heartbeat"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(name__regex=NAME_PATTERN), name="image_name_valid"),
+            models.CheckConstraint(
+                condition=Q(origin__in=["upload", "server"]), name="image_origin_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["Queued", "Importing", "Active", "Error"]),
+                name="image_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(visibility__in=["Private", "Shared"]), name="image_visibility_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(os_type__in=[c.value for c in OsType]), name="image_os_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_disk_gb__gte=0, min_disk_gb__lte=MAX_MIN_DISK_GB),
+                name="image_min_disk_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_ram_gb__gte=0, min_ram_gb__lte=MAX_MIN_RAM_GB),
+                name="image_min_ram_range",
+            ),
+            models.CheckConstraint(condition=Q(disk_format="qcow2"), name="image_disk_qcow2"),
+            models.CheckConstraint(
+                condition=Q(container_format="bare"), name="image_container_bare"
+            ),
+            models.CheckConstraint(
+                condition=~Q(origin="server") | Q(file_url=""), name="image_server_has_no_url"
+            ),
+            models.CheckConstraint(
+                condition=Q(size__isnull=True) | Q(size__gte=0), name="image_size_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress_done__gte=0), name="image_progress_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def srn(self) -> str:
+        return (
+            f"srn:{settings.CONSOLE_OFFERING}::{self.account_id}:{settings.CONSOLE_REGION}"
+            f"::gpuserver:image/{self.id}"
+        )
+
+    @property
+    def is_settled(self) -> bool:
+        return self.status in self.SETTLED
+
+    @property
+    def progress_percent(self) -> int | None:
+        if not self.progress_total:
+            return None
+        return min(100, int(self.progress_done * 100 / self.progress_total))
+
+
+class Tag(models.Model):
+    """A key/value pair on an image; at most MAX_TAGS per image, keys unique."""
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="tags")
+    key = models.CharField(max_length=128)
+    value = models.CharField(max_length=256, blank=True)
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [
+            models.UniqueConstraint(fields=["image", "key"], name="tag_image_key_unique"),
+            models.CheckConstraint(condition=~Q(key=""), name="tag_key_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"

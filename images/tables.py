@@ -1,0 +1,97 @@
+import django_tables2 as tables
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+
+from console.models import Account
+from images.models import Image
+
+PAGE_SIZES = (10, 25, 50, 100)
+DEFAULT_PAGE_SIZE = 25
+
+
+def poll_delay(round_: int) -> int:
+    """Seconds before a settling row asks again: 1, 2, 3, 5, 8, then every 10."""
+    return (1, 2, 3, 5, 8)[round_] if round_ < 5 else 10
+
+
+def _row_attrs(record: Image, table: "ImageTable") -> dict[str, str]:
+    attrs = {"id": f"image-row-{record.pk}", "data-status": record.status}
+    if record.status in Image.IN_PROGRESS:
+        # The row refreshes itself until it settles, backing off while nothing changes.
+        attrs.update(
+            {
+                "hx-get": reverse("images:row", args=[record.pk])
+                + f"?round={table.poll_round + 1}&since={record.status}",
+                "hx-trigger": f"load delay:{poll_delay(table.poll_round)}s",
+                "hx-swap": "outerHTML",
+                "hx-target": "this",
+            }
+        )
+    return attrs
+
+
+def _row_attr(name: str):
+    def value(record: Image, table: "ImageTable") -> str | None:
+        return _row_attrs(record, table).get(name)
+
+    return value
+
+
+class ImageTable(tables.Table):
+    image_ids = tables.CheckBoxColumn(
+        accessor="pk",
+        attrs={
+            "th": {"class": "col-check"},
+            "td": {"class": "col-check"},
+            "th__input": {"data-check-all": "image_ids", "aria-label": "Select all images"},
+            "td__input": {"aria-label": "Select image"},
+        },
+    )
+    name = tables.TemplateColumn(
+        template_name="images/_cell_name.html", verbose_name="Image name", order_by=("name", "id")
+    )
+    id = tables.TemplateColumn(
+        '<span class="mono truncate" title="{{ record.id }}">{{ record.id }}</span>',
+        verbose_name="Image ID",
+        orderable=False,
+    )
+    status = tables.TemplateColumn(template_name="images/_cell_status.html", verbose_name="Status")
+    os_type = tables.Column(verbose_name="OS type")
+    visibility = tables.Column(verbose_name="Visibility")
+    protected = tables.BooleanColumn(verbose_name="Protected", yesno="Yes,No")
+    origin = tables.Column(verbose_name="Origin")
+    size = tables.Column(verbose_name="Size", attrs={"td": {"class": "nowrap"}})
+    created_at = tables.DateTimeColumn(
+        verbose_name="Created", format="Y-m-d H:i", attrs={"td": {"class": "nowrap"}}
+    )
+
+    class Meta:
+        model = Image
+        fields = (
+            "image_ids",
+            "name",
+            "id",
+            "status",
+            "os_type",
+            "visibility",
+            "protected",
+            "origin",
+            "size",
+            "created_at",
+        )
+        template_name = "images/_image_table.html"
+        attrs = {"class": "table", "id": "images"}
+        row_attrs = {
+            name: _row_attr(name)
+            for name in ("id", "data-status", "hx-get", "hx-trigger", "hx-swap", "hx-target")
+        }
+        order_by = ("-created_at",)
+        empty_text = "No images match."
+
+    def __init__(self, *args, account: Account, poll_round: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account = account
+        self.poll_round = max(0, poll_round)
+
+    def render_size(self, value: int | None) -> str:
+        return filesizeformat(value) if value is not None else "-"

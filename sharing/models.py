@@ -1,0 +1,52 @@
+"""Shares (image members): grants of one image to one other account."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from images.models import Image
+
+ACCOUNT_ID_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
+
+
+class Share(models.Model):
+    """One image granted to one account. The target is kept as the typed account ID,
+    not a foreign key: a share to an ID that matches no account is accepted like any
+    other, so the console never reveals which account IDs exist."""
+
+    class Status(models.TextChoices):
+        PENDING = "Pending", "Pending"
+        ACCEPTED = "Accepted", "Accepted"
+        REJECTED = "Rejected", "Rejected"
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="shares")
+    target_account_id = models.CharField("Approved Account ID", max_length=64)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The request time, updated when the receiver accepts or rejects.
+    modified_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-modified_at", "id"]
+        indexes = [
+            models.Index(fields=["target_account_id", "status"], name="share_target_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["image", "target_account_id"], name="share_image_target_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(target_account_id__regex=ACCOUNT_ID_PATTERN),
+                name="share_target_account_id_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["Pending", "Accepted", "Rejected"]),
+                name="share_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.image} -> {self.target_account_id} ({self.status})"
