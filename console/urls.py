@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/switch/", views.switch_account, name="switch_account"),
     path("gpu-server/images/", include("images.urls")),
+    path("gpu-server/image-shares/", include("sharing.urls")),
     path("gpu-server/", include("console.server_urls")),
     path("admin/", admin.site.urls),
 ]
