@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -70,19 +70,10 @@ def _check_tags(tags: Sequence[tuple[str, str]]) -> None:
 def stage_upload(upload: UploadedFile) -> str:
     """Move a browser upload into storage where a worker on any machine can read it.
 
-    On file storage the temporary file is renamed (no second copy of a large file).
+    On file storage the temporary upload is renamed into place (no second copy of a
+    large file); other storages stream it.
     """
     name = f"uploads/{timezone.now():%Y%m%d}/{os.urandom(8).hex()}.qcow2"
-    temporary_path = getattr(upload, "temporary_file_path", None)
-    if isinstance(default_storage, FileSystemStorage) and temporary_path:
-        target = default_storage.path(name)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        upload.file.close()
-        try:
-            os.replace(temporary_path(), target)
-        except OSError:  # another file system: copy through the storage API instead
-            return default_storage.save(name, upload)
-        return name
     return default_storage.save(name, upload)
 
 

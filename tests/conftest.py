@@ -31,7 +31,12 @@ CHROMIUM_ARGS = [
 ]
 DEMO_PASSWORD = "demo-password-1"
 
-pytest_plugins = ["tests.support.personas", "tests.support.worker"]
+pytest_plugins = [
+    "tests.support.personas",
+    "tests.support.worker",
+    "tests.support.http_server",
+    "tests.support.resolver",
+]
 
 
 def _reachable(url: str, default_port: int) -> bool:

@@ -12,8 +12,8 @@ from django.conf import settings
 from console.celery import app as celery_app
 
 
-@pytest.fixture(scope="session")
-def _isolated_broker(tmp_path_factory) -> str:
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_broker(tmp_path_factory) -> Iterator[str]:
     """A queue of the test session's own, so no other worker (a running console)
     can take the suite's tasks and the suite takes none of theirs."""
     queue = f"console-test-{uuid.uuid4().hex[:8]}"
@@ -28,7 +28,10 @@ def _isolated_broker(tmp_path_factory) -> str:
             "data_folder_out": str(folder / "queue"),
             "control_folder": str(folder / "control"),
         }
-    return queue
+    yield queue
+    # Tasks enqueued by tests that ran no worker would otherwise stay in Redis.
+    with celery_app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(queue)
 
 
 @pytest.fixture
