@@ -1,4 +1,5 @@
-"""Every state change of an image outside the import itself: create, retry.
+"""Every state change of an image outside the import itself: create, retry, delete,
+edit, tags.
 
 Each service is atomic, checks that the current state allows the change, writes the
 change and one work-history row, and enqueues follow-up work on commit.
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from console import work_history
 from console.models import Account
-from images.models import MAX_TAGS, Image, Tag
+from images.models import MAX_MIN_DISK_GB, MAX_MIN_RAM_GB, MAX_TAGS, Image, Tag
 
 RESOURCE_TYPE = "Image"
 
@@ -209,3 +210,208 @@ def image_delete(*, image_id, account: Account, actor) -> tuple[str, str]:
         image.delete()
         transaction.on_commit(lambda: [delete_image_file(f) for f in files])
     return DeleteOutcome.DELETED, name
+
+
+# Editing ---------------------------------------------------------------------------------
+
+EVENT_SET_IMAGE = "SetImage"
+EVENT_STOP_SHARE = "DeleteImageMember"
+EVENT_CREATE_TAG = "CreateTag"
+EVENT_SET_TAG = "SetTag"
+EVENT_DELETE_TAG = "DeleteTag"
+
+# The fields a member may change after creation, with their label in the console.
+EDITABLE_FIELDS: dict[str, str] = {
+    "min_disk_gb": "Minimum Disk",
+    "min_ram_gb": "Minimum RAM",
+    "visibility": "Visibility",
+    "protected": "Protected",
+}
+
+ERROR_NOT_EDITABLE = "{field} cannot be changed."
+ERROR_MIN_DISK = f"Minimum Disk must be a whole number of GB between 0 and {MAX_MIN_DISK_GB:,}."
+ERROR_MIN_RAM = f"Minimum RAM must be a whole number of GB between 0 and {MAX_MIN_RAM_GB:,}."
+ERROR_VISIBILITY = "Visibility is Private or Shared."
+ERROR_PROTECTED = "Protected is on or off."
+ERROR_IMAGE_GONE = "The image no longer exists."
+ERROR_TAG_KEY = "Tag keys are 1 to 128 characters."
+ERROR_TAG_VALUE = "Tag values are at most 256 characters."
+ERROR_TAG_LIMIT = (
+    f"This image already has {MAX_TAGS} tags, the most an image can have. "
+    "Delete a tag before adding another."
+)
+ERROR_TAG_KEY_TAKEN = "This image already has a tag with the key {key}."
+ERROR_TAG_GONE = "The tag no longer exists."
+
+
+class SharesWouldStop(ValidationError):
+    """Making an image Private would stop more shares than the user confirmed."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        super().__init__(
+            f"Switching to Private stops sharing with {count} account{'s' if count != 1 else ''}.",
+            code="confirm_stop_sharing",
+        )
+
+
+def _display(field: str, value) -> str:
+    if field in ("min_disk_gb", "min_ram_gb"):
+        return f"{value} GB"
+    if field == "protected":
+        return "On" if value else "Off"
+    return str(value)
+
+
+def _check_value(field: str, value):
+    """The business rule of each editable field; returns the value in its stored type."""
+    if field in ("min_disk_gb", "min_ram_gb"):
+        maximum, message = (
+            (MAX_MIN_DISK_GB, ERROR_MIN_DISK)
+            if field == "min_disk_gb"
+            else (MAX_MIN_RAM_GB, ERROR_MIN_RAM)
+        )
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+            raise ValidationError(message, code="out_of_range")
+        return value
+    if field == "visibility":
+        if value not in Image.Visibility.values:
+            raise ValidationError(ERROR_VISIBILITY, code="invalid_visibility")
+        return value
+    if field == "protected":
+        if not isinstance(value, bool):
+            raise ValidationError(ERROR_PROTECTED, code="invalid_protected")
+        return value
+    raise ValidationError(ERROR_NOT_EDITABLE.format(field=field), code="not_editable")
+
+
+def _lock(image_id) -> Image:
+    locked = Image.objects.select_for_update(of=("self",)).select_related("account")
+    image = locked.filter(pk=image_id).first()
+    if image is None:
+        raise ValidationError(ERROR_IMAGE_GONE, code="gone")
+    return image
+
+
+def _touch(image: Image, actor, *fields: str) -> None:
+    image.edited_by = actor
+    image.edited_at = timezone.now()
+    image.save(update_fields=[*fields, "edited_by", "edited_at"])
+
+
+@dataclass(frozen=True)
+class ImageChange:
+    image: Image
+    changed: bool
+    stopped_shares: int = 0
+
+
+def image_update(*, image: Image, field: str, value, actor, stop_shares: int = 0) -> ImageChange:
+    """Change one editable field of an image; one "SetImage" row records it.
+
+    Turning Visibility from Shared to Private stops every share of the image in the
+    same transaction (one "DeleteImageMember" row per share). The caller passes how
+    many shares the user agreed to stop; if more exist once the row is locked (a share
+    was made meanwhile) nothing changes and ``SharesWouldStop`` asks again.
+    The row lock also orders this change against a concurrent delete.
+    """
+    from sharing.models import Share
+
+    value = _check_value(field, value)
+    with transaction.atomic():
+        locked = _lock(image.pk)
+        old = getattr(locked, field)
+        if old == value:
+            return ImageChange(locked, changed=False)
+        shares: list[Share] = []
+        if field == "visibility" and value == Image.Visibility.PRIVATE:
+            shares = list(Share.objects.select_for_update().filter(image=locked).order_by("id"))
+            if len(shares) > stop_shares:
+                raise SharesWouldStop(len(shares))
+        setattr(locked, field, value)
+        _touch(locked, actor, field)
+        label = EDITABLE_FIELDS[field]
+        record_image(
+            locked,
+            EVENT_SET_IMAGE,
+            f"{label} changed from {_display(field, old)} to {_display(field, value)}",
+            actor=actor,
+        )
+        for share in shares:
+            record_image(
+                locked,
+                EVENT_STOP_SHARE,
+                f"Stopped sharing with account {share.target_account_id} "
+                f"({share.status}) because Visibility changed to Private",
+                actor=actor,
+            )
+        if shares:
+            Share.objects.filter(pk__in=[s.pk for s in shares]).delete()
+    return ImageChange(locked, changed=True, stopped_shares=len(shares))
+
+
+# Tags ------------------------------------------------------------------------------------
+
+
+def _check_tag(key: str, value: str) -> tuple[str, str]:
+    key, value = (key or "").strip(), (value or "").strip()
+    if not 1 <= len(key) <= 128:
+        raise ValidationError(ERROR_TAG_KEY, code="tag_key")
+    if len(value) > 256:
+        raise ValidationError(ERROR_TAG_VALUE, code="tag_value")
+    return key, value
+
+
+def tag_create(*, image: Image, key: str, value: str, actor) -> Tag:
+    """Add a tag; at most MAX_TAGS per image, keys unique.
+
+    The image row is locked so that two concurrent adds cannot both pass the count check.
+    """
+    key, value = _check_tag(key, value)
+    with transaction.atomic():
+        locked = _lock(image.pk)
+        tags = Tag.objects.filter(image=locked)
+        if tags.filter(key=key).exists():
+            raise ValidationError(ERROR_TAG_KEY_TAKEN.format(key=key), code="duplicate_tag")
+        if tags.count() >= MAX_TAGS:
+            raise ValidationError(ERROR_TAG_LIMIT, code="too_many_tags")
+        tag = Tag.objects.create(image=locked, key=key, value=value)
+        _touch(locked, actor)
+        record_image(locked, EVENT_CREATE_TAG, f"Added tag {key}={value}", actor=actor)
+    return tag
+
+
+def tag_update(*, image: Image, tag_id: int, key: str, value: str, actor) -> Tag:
+    """Change the key and/or value of one tag of ``image``."""
+    key, value = _check_tag(key, value)
+    with transaction.atomic():
+        locked = _lock(image.pk)
+        tag = Tag.objects.filter(image=locked, pk=tag_id).first()
+        if tag is None:
+            raise ValidationError(ERROR_TAG_GONE, code="tag_gone")
+        if (tag.key, tag.value) == (key, value):
+            return tag
+        if key != tag.key and Tag.objects.filter(image=locked, key=key).exists():
+            raise ValidationError(ERROR_TAG_KEY_TAKEN.format(key=key), code="duplicate_tag")
+        details = (
+            f"Changed tag {tag.key}={tag.value} to {key}={value}"
+            if key != tag.key
+            else f"Changed tag {key} from {tag.value!r} to {value!r}"
+        )
+        tag.key, tag.value = key, value
+        tag.save(update_fields=["key", "value"])
+        _touch(locked, actor)
+        record_image(locked, EVENT_SET_TAG, details, actor=actor)
+    return tag
+
+
+def tag_delete(*, image: Image, tag_id: int, actor) -> Tag:
+    with transaction.atomic():
+        locked = _lock(image.pk)
+        tag = Tag.objects.filter(image=locked, pk=tag_id).first()
+        if tag is None:
+            raise ValidationError(ERROR_TAG_GONE, code="tag_gone")
+        tag.delete()
+        _touch(locked, actor)
+        record_image(locked, EVENT_DELETE_TAG, f"Deleted tag {tag.key}={tag.value}", actor=actor)
+    return tag
