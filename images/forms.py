@@ -6,9 +6,9 @@ from urllib.parse import urlsplit
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
 
 from images.models import MAX_MIN_DISK_GB, MAX_MIN_RAM_GB, MAX_TAGS, Image, OsType
+from images.pipeline.errors import human_size
 
 NAME_RE = re.compile(r"^[A-Za-z0-9 _-]{1,255}$")
 
@@ -170,7 +170,7 @@ class ImageCreateForm(forms.Form):
     def clean_upload(self):
         upload = self.cleaned_data.get("upload")
         if self.upload_too_large:
-            limit = filesizeformat(settings.CONSOLE_MAX_IMAGE_BYTES)
+            limit = human_size(settings.CONSOLE_MAX_IMAGE_BYTES)
             raise ValidationError(MSG_FILE_TOO_LARGE.format(limit=limit), code="too_large")
         if upload is None:
             return None
@@ -179,7 +179,7 @@ class ImageCreateForm(forms.Form):
         if upload.size == 0:
             raise ValidationError(MSG_FILE_EMPTY, code="file_empty")
         if upload.size > settings.CONSOLE_MAX_IMAGE_BYTES:
-            limit = filesizeformat(settings.CONSOLE_MAX_IMAGE_BYTES)
+            limit = human_size(settings.CONSOLE_MAX_IMAGE_BYTES)
             raise ValidationError(MSG_FILE_TOO_LARGE.format(limit=limit), code="too_large")
         return upload
 

@@ -15,12 +15,11 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from console.work_history import FAILURE, SUCCESS
 from images.models import Image
-from images.pipeline.errors import ImportFailed
+from images.pipeline.errors import ImportFailed, human_size
 from images.pipeline.fetch import open_url
 from images.pipeline.ingest import ingest
 from images.pipeline.storage import delete_image_file, open_image_writer
@@ -172,8 +171,8 @@ def _succeed(image_id, attempt: int, stored: str, result) -> None:
         record_image(
             image,
             EVENT_IMPORT,
-            f"Imported a {filesizeformat(result.size)} qcow2 image "
-            f"(virtual size {filesizeformat(result.virtual_size)}); sha512 {result.sha512[:16]}...",
+            f"Imported a {human_size(result.size)} qcow2 image "
+            f"(virtual size {human_size(result.virtual_size)}); sha512 {result.sha512[:16]}...",
             actor=None,
             result=SUCCESS,
         )

@@ -1,9 +1,9 @@
 import django_tables2 as tables
-from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 
 from console.models import Account
 from images.models import Image
+from images.pipeline.errors import human_size
 
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
@@ -94,4 +94,4 @@ class ImageTable(tables.Table):
         self.poll_round = max(0, poll_round)
 
     def render_size(self, value: int | None) -> str:
-        return filesizeformat(value) if value is not None else "-"
+        return human_size(value) if value is not None else "-"
