@@ -1,7 +1,8 @@
-"""A real HTTP server on 127.0.0.1 for import tests and benchmarks.
+"""A real HTTP(S) server on 127.0.0.1 for import tests and benchmarks.
 
 ``LocalHTTPServer`` runs a ``ThreadingHTTPServer`` on a random loopback port in a background
-thread. Register what each path answers, then point the code under test at ``server.url(path)``::
+thread (with TLS when given a server-side ``ssl.SSLContext``). Register what each path answers,
+then point the code under test at ``server.url(path)``::
 
     with LocalHTTPServer() as server:
         url = server.serve_bytes("/disk.qcow2", data)
@@ -11,6 +12,7 @@ or list this module in ``pytest_plugins``).
 """
 
 import os
+import ssl
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -50,16 +52,23 @@ class RecordedRequest:
 class LocalHTTPServer:
     """A loopback HTTP server answering registered routes; everything else is a 404."""
 
-    def __init__(self, host: str = HOST) -> None:
+    def __init__(self, host: str = HOST, *, tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._httpd = _Server((host, 0), _Handler, owner=self)
+        if tls is not None:
+            self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
+        self.scheme = "https" if tls is not None else "http"
         self.host = host
         self.port: int = self._httpd.server_address[1]
+        # A short poll interval keeps stop() (and so every test's teardown) quick.
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="test-http-server", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="test-http-server",
+            daemon=True,
         )
 
     # --- lifecycle -----------------------------------------------------------------
@@ -85,7 +94,7 @@ class LocalHTTPServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     def url(self, path: str) -> str:
         return self.base_url + path
