@@ -1,4 +1,5 @@
 import django_tables2 as tables
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.urls import reverse
 
 from console.models import Account
@@ -7,6 +8,18 @@ from images.pipeline.errors import human_size
 
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
+
+
+class ForgivingPaginator(Paginator):
+    """A page number out of range shows the nearest page instead of an error."""
+
+    def validate_number(self, number):
+        try:
+            return super().validate_number(number)
+        except PageNotAnInteger:
+            return 1
+        except EmptyPage:
+            return 1 if int(number) < 1 else max(self.num_pages, 1)
 
 
 def poll_delay(round_: int) -> int:
@@ -88,9 +101,12 @@ class ImageTable(tables.Table):
         order_by = ("-created_at",)
         empty_text = "No images match."
 
-    def __init__(self, *args, account: Account, poll_round: int = 0, **kwargs):
+    def __init__(
+        self, *args, account: Account, poll_round: int = 0, filtered: bool = False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.account = account
+        self.filtered = filtered
         self.poll_round = max(0, poll_round)
 
     def render_size(self, value: int | None) -> str:

@@ -15,7 +15,7 @@ from images.access import get_image_for_change, get_image_for_read
 from images.filters import ImageFilter
 from images.forms import ImageCreateForm
 from images.models import Image
-from images.tables import DEFAULT_PAGE_SIZE, PAGE_SIZES, ImageTable
+from images.tables import DEFAULT_PAGE_SIZE, PAGE_SIZES, ForgivingPaginator, ImageTable
 from images.uploads import TOO_LARGE_FLAG
 
 
@@ -34,9 +34,12 @@ def _list_context(request: HttpRequest) -> dict:
     per_page = _int(request.GET.get("per_page"), DEFAULT_PAGE_SIZE)
     if per_page not in PAGE_SIZES:
         per_page = DEFAULT_PAGE_SIZE
-    table = ImageTable(images, account=account)
-    RequestConfig(request, paginate={"per_page": per_page}).configure(table)
     filtered = any(request.GET.get(name) for name in ("name", "status", "os_type", "visibility"))
+    table = ImageTable(images, account=account, filtered=filtered)
+    RequestConfig(request, paginate=False).configure(table)
+    table.paginate(
+        paginator_class=ForgivingPaginator, page=request.GET.get("page") or 1, per_page=per_page
+    )
     return {
         "filter": image_filter,
         "table": table,

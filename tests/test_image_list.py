@@ -1,0 +1,213 @@
+"""The image list: columns, filters, sorting, paging, htmx fragments, polling rows."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from images.models import Image
+from sharing.models import Share
+from tests.support.images import make_image
+
+LIST = reverse("images:list")
+
+
+def _names(response) -> list[str]:
+    return re.findall(
+        r'<a href="/gpu-server/images/[0-9a-f-]{36}/">([^<]+)</a>', response.content.decode()
+    )
+
+
+def test_it_lists_the_accounts_images_with_every_column(world, alice_client):
+    image = make_image(world.acme, name="ubuntu-base", size=3 * 1024**3)
+    make_image(world.beta, name="beta-only")
+    response = alice_client.get(LIST)
+    html = response.content.decode()
+    assert _names(response) == ["ubuntu-base"]
+    for header in (
+        "Image name",
+        "Image ID",
+        "Status",
+        "OS type",
+        "Visibility",
+        "Protected",
+        "Origin",
+        "Size",
+        "Created",
+    ):
+        assert f">{header}</a>" in html or f">{header}<" in html or f"{header}\n" in html, header
+    assert str(image.pk) in html
+    assert "3 GiB" in html
+    assert 'name="image_ids"' in html
+
+
+def test_it_lists_images_shared_with_the_account_and_marks_them(world, bob_client):
+    shared = make_image(world.acme, name="acme-shared", visibility="Shared")
+    pending = make_image(world.acme, name="acme-pending", visibility="Shared")
+    now = timezone.now()
+    Share.objects.create(
+        image=shared, target_account_id=world.beta.id, status="Accepted", modified_at=now
+    )
+    Share.objects.create(
+        image=pending, target_account_id=world.beta.id, status="Pending", modified_at=now
+    )
+    make_image(world.beta, name="beta-own")
+    response = bob_client.get(LIST)
+    assert sorted(_names(response)) == ["acme-shared", "beta-own"]
+    html = response.content.decode()
+    assert "Shared with you" in html
+    assert "by Acme Research" in html
+
+
+def test_it_does_not_list_an_image_twice_when_it_has_many_shares(world, alice_client):
+    image = make_image(world.acme, name="popular", visibility="Shared")
+    for n in range(3):
+        Share.objects.create(
+            image=image,
+            target_account_id=f"acct-{n}",
+            status="Accepted",
+            modified_at=timezone.now(),
+        )
+    assert _names(alice_client.get(LIST)) == ["popular"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"name": "UBU"}, ["ubuntu-gpu", "ubuntu-base"]),
+        ({"status": "Error"}, ["rocky-broken"]),
+        ({"os_type": "rocky"}, ["rocky-broken"]),
+        ({"visibility": "Shared"}, ["ubuntu-gpu"]),
+        ({"name": "ubuntu", "visibility": "Private"}, ["ubuntu-base"]),
+        ({"status": "Bogus"}, ["rocky-broken", "ubuntu-gpu", "ubuntu-base"]),
+    ],
+)
+def test_it_filters(world, alice_client, query, expected):
+    make_image(world.acme, name="ubuntu-base")
+    make_image(world.acme, name="ubuntu-gpu", visibility="Shared")
+    make_image(world.acme, name="rocky-broken", os_type="rocky", status="Error")
+    assert _names(alice_client.get(LIST, query)) == expected
+
+
+def test_it_sorts_by_name_both_ways(world, alice_client):
+    for name in ("bravo", "alpha", "charlie"):
+        make_image(world.acme, name=name)
+    assert _names(alice_client.get(LIST, {"sort": "name"})) == ["alpha", "bravo", "charlie"]
+    assert _names(alice_client.get(LIST, {"sort": "-name"})) == ["charlie", "bravo", "alpha"]
+    # An unknown sort key is ignored, not an error.
+    assert alice_client.get(LIST, {"sort": "password"}).status_code == 200
+
+
+def test_it_pages_with_a_selectable_page_size(world, alice_client):
+    for n in range(30):
+        make_image(world.acme, name=f"img-{n:02d}")
+    first = alice_client.get(LIST, {"sort": "name", "per_page": 10})
+    assert _names(first) == [f"img-{n:02d}" for n in range(10)]
+    third = alice_client.get(LIST, {"sort": "name", "per_page": 10, "page": 3})
+    assert _names(third) == [f"img-{n:02d}" for n in range(20, 30)]
+    default = alice_client.get(LIST)
+    assert len(_names(default)) == 25
+    odd = alice_client.get(LIST, {"per_page": 7})
+    assert len(_names(odd)) == 25  # only the offered sizes are honoured
+    beyond = alice_client.get(LIST, {"sort": "name", "page": 99, "per_page": 10})
+    assert _names(beyond) == _names(third)  # the last page
+    assert _names(alice_client.get(LIST, {"sort": "name", "page": "x", "per_page": 10})) == _names(
+        first
+    )
+
+
+def test_it_answers_htmx_with_the_table_fragment_only(world, alice_client):
+    make_image(world.acme, name="ubuntu-base")
+    full = alice_client.get(LIST, {"name": "ubuntu"})
+    fragment = alice_client.get(LIST, {"name": "ubuntu"}, headers={"HX-Request": "true"})
+    assert b"<html" in full.content
+    assert b"<html" not in fragment.content
+    assert fragment.content.lstrip().startswith(b'<div id="image-table"')
+    assert b"ubuntu-base" in fragment.content
+    # The filter form's hidden sort/page-size inputs follow the table.
+    assert b'id="table-state" hx-swap-oob="true"' in fragment.content
+    assert "HX-Request" in full["Vary"] and "HX-Request" in fragment["Vary"]
+
+
+def test_it_keeps_real_links_for_sorting_and_paging(world, alice_client):
+    for n in range(12):
+        make_image(world.acme, name=f"img-{n:02d}")
+    html = alice_client.get(LIST, {"per_page": 10, "name": "img"}).content.decode()
+    sort_link = re.search(r'<a href="(\?[^"]*sort=name[^"]*)" hx-get="\1"', html)
+    assert sort_link and "name=img" in sort_link.group(1)
+    assert re.search(r'<a href="(\?[^"]*page=2[^"]*)" hx-get="\1"', html)
+
+
+def test_it_polls_only_rows_that_are_not_settled(world, alice_client):
+    queued = make_image(world.acme, name="queued", status="Queued")
+    importing = make_image(
+        world.acme, name="importing", status="Importing", progress_done=50, progress_total=200
+    )
+    active = make_image(world.acme, name="active")
+    html = alice_client.get(LIST).content.decode()
+    for image in (queued, importing):
+        row = re.search(rf'<tr id="image-row-{image.pk}"[^>]*>', html).group(0)
+        assert f'hx-get="/gpu-server/images/{image.pk}/row/?round=1' in row
+        assert 'hx-trigger="load delay:1s"' in row
+    active_row = re.search(rf'<tr id="image-row-{active.pk}"[^>]*>', html).group(0)
+    assert "hx-get" not in active_row
+    assert 'value="25"' in html  # progress of the importing row: 50 of 200 bytes
+
+
+def test_it_backs_off_while_a_row_does_not_change_and_stops_once_settled(world, alice_client):
+    image = make_image(world.acme, name="queued", status="Queued")
+    row_url = reverse("images:row", args=[image.pk])
+    same = alice_client.get(row_url, {"round": 4, "since": "Queued"}).content.decode()
+    assert 'hx-trigger="load delay:8s"' in same
+    assert "round=5" in same
+    later = alice_client.get(row_url, {"round": 9, "since": "Queued"}).content.decode()
+    assert 'hx-trigger="load delay:10s"' in later
+    Image.objects.filter(pk=image.pk).update(status="Importing")
+    moved = alice_client.get(row_url, {"round": 4, "since": "Queued"}).content.decode()
+    assert 'hx-trigger="load delay:1s"' in moved
+    Image.objects.filter(pk=image.pk).update(status="Active")
+    settled = alice_client.get(row_url, {"round": 1, "since": "Importing"}).content.decode()
+    assert settled.startswith(f'<tr id="image-row-{image.pk}"')
+    assert "hx-get" not in settled
+    assert "Active" in settled
+
+
+def test_it_answers_404_for_rows_of_other_accounts(world, bob_client, alice_client):
+    image = make_image(world.acme, name="acme", status="Queued")
+    assert bob_client.get(reverse("images:row", args=[image.pk])).status_code == 404
+    assert alice_client.get(reverse("images:row", args=[image.pk])).status_code == 200
+
+
+def test_it_shows_an_empty_state(world, alice_client):
+    assert b"No images yet" in alice_client.get(LIST).content
+    assert b"No images match" in alice_client.get(LIST, {"name": "zzz"}).content
+
+
+@pytest.mark.parametrize("count", [5, 500])
+def test_it_needs_the_same_queries_for_5_and_500_images(
+    world, alice_client, count, django_assert_max_num_queries
+):
+    Image.objects.bulk_create(
+        Image(
+            account=world.acme if n % 2 else world.beta,
+            name=f"img-{n}",
+            os_type="ubuntu",
+            status=("Queued", "Importing", "Active", "Error")[n % 4],
+        )
+        for n in range(count)
+    )
+    for image in Image.objects.filter(account=world.beta)[:3]:
+        Share.objects.create(
+            image=image,
+            target_account_id=world.acme.id,
+            status="Accepted",
+            modified_at=timezone.now(),
+        )
+    with django_assert_max_num_queries(8):
+        response = alice_client.get(LIST, {"per_page": 100})
+    assert response.status_code == 200
+    with django_assert_max_num_queries(8):
+        alice_client.get(
+            LIST, {"per_page": 100, "status": "Queued"}, headers={"HX-Request": "true"}
+        )
