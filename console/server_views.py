@@ -1,10 +1,121 @@
-"""GPU server pages."""
+"""GPU server pages: the list, a server's detail and "Create Image" from its disk."""
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
+from django_tables2 import RequestConfig
+
+from console import server_services
+from console.access import current_account, get_for_account, require_change
+from console.server_forms import ServerFilter, ServerImageForm, suggested_image_name
+from console.server_tables import DEFAULT_PAGE_SIZE, PAGE_SIZES, ServerTable
+from console.servers import GpuServer
+from images.models import Image
+
+
+def _per_page(request: HttpRequest) -> int:
+    try:
+        per_page = int(request.GET.get("per_page") or DEFAULT_PAGE_SIZE)
+    except ValueError:
+        return DEFAULT_PAGE_SIZE
+    return per_page if per_page in PAGE_SIZES else DEFAULT_PAGE_SIZE
+
+
+def _get_server(request: HttpRequest, pk) -> GpuServer:
+    """A server of the current account, else 404 (never 403: IDs cannot be probed)."""
+    return get_for_account(GpuServer.objects.select_related("image", "account"), request, pk=pk)
 
 
 @require_GET
 def server_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "console/server_list.html", {})
+    account = current_account(request)
+    queryset = GpuServer.objects.filter(account=account).select_related("image")
+    server_filter = ServerFilter(request.GET or None, queryset=queryset)
+    servers = server_filter.qs if server_filter.is_bound and server_filter.is_valid() else queryset
+    per_page = _per_page(request)
+    table = ServerTable(servers, account=account)
+    RequestConfig(request, paginate={"per_page": per_page}).configure(table)
+    context = {
+        "filter": server_filter,
+        "table": table,
+        "per_page": per_page,
+        "page_sizes": PAGE_SIZES,
+        "sort": request.GET.get("sort", ""),
+        "filtered": any(request.GET.get(name) for name in ("name", "status")),
+    }
+    template = "console/server_list.html"
+    if request.htmx and not request.htmx.boosted:
+        template, context["oob"] = "console/server_list.html#table", True
+    response = render(request, template, context)
+    # The same URL answers a page or a fragment: caches must keep them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _image_context(server: GpuServer, form: ServerImageForm | None = None) -> dict:
+    os_type = server_services.server_os_type(server)
+    return {
+        "server": server,
+        "form": form
+        or ServerImageForm(ask_os_type=not os_type, initial={"name": suggested_image_name(server)}),
+        "inherited_os_type": os_type and server.image.get_os_type_display(),
+        "min_disk_gb": server_services.min_disk_gb_for(
+            server_services.disk_virtual_size(server.root_disk) if server.root_disk else None
+        ),
+    }
+
+
+@require_GET
+def server_detail(request: HttpRequest, pk) -> HttpResponse:
+    server = _get_server(request, pk)
+    account = current_account(request)
+    context = {
+        **_image_context(server),
+        "image_visible": bool(
+            server.image and Image.objects.visible_to(account).filter(pk=server.image_id).exists()
+        ),
+        "server_images": Image.objects.filter(account=account, source_server_id=server.pk)[:10],
+    }
+    return render(request, "console/server_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def server_create_image(request: HttpRequest, pk) -> HttpResponse:
+    """The Create Image form: a popup on the detail page, or its own page without JS."""
+    server = _get_server(request, pk)
+    require_change(request)
+    context = _image_context(server)
+    status = 200
+    if request.method == "POST":
+        form = ServerImageForm(request.POST, ask_os_type=not context["inherited_os_type"])
+        context["form"] = form
+        if form.is_valid():
+            try:
+                image = server_services.server_image_create(
+                    server=server,
+                    account=current_account(request),
+                    name=form.cleaned_data["name"],
+                    os_type=form.cleaned_data.get("os_type", ""),
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+                # htmx swaps only 2xx answers; a plain POST says what went wrong.
+                status = 200 if request.htmx else 409
+            else:
+                messages.success(
+                    request,
+                    f"Image {image.name} is being created from server {server.name}. "
+                    "It is queued and becomes Active once the disk is copied.",
+                )
+                if request.htmx:
+                    return HttpResponseClientRedirect(reverse("images:list"))
+                return redirect("images:list")
+    if request.htmx:
+        return render(request, "console/server_create_image.html#form", context, status=status)
+    return render(request, "console/server_create_image.html", context, status=status)

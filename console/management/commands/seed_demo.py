@@ -59,4 +59,58 @@ class Command(BaseCommand):
         return user
 
     def seed_extras(self) -> None:
-        """Hook for demo resources of other apps (GPU servers)."""
+        """Two running and one stopped GPU server per demo account, each with a small real
+        qcow2 root disk in the image storage under ``servers/<server id>/root.qcow2``.
+
+        Idempotent: servers are found by account and name; a missing disk is written again.
+        """
+        import hashlib
+        import io
+        import uuid
+
+        from django.core.files.base import ContentFile
+        from django.core.files.storage import default_storage
+
+        from console.servers import GpuServer
+        from images.models import Image
+        from images.qcow2 import write_qcow2
+
+        gib = 1 << 30
+        running, stopped = GpuServer.Status.RUNNING, GpuServer.Status.STOPPED
+        # (name suffix, status, GPU type, GPU count, flavor, virtual disk size in GiB)
+        servers = [
+            ("train-01", running, "H100", 8, "gpu.h100.8x-1920g", 200),
+            ("infer-01", running, "L40S", 2, "gpu.l40s.2x-256g", 80),
+            ("dev-01", stopped, "A100", 1, "gpu.a100.1x-120g", 40),
+        ]
+        for account_id, account_name, _ in DEMO_ACCOUNTS:
+            account = Account.objects.get(id=account_id)
+            prefix = account_name.split()[0].lower()
+            base_image = (
+                Image.objects.filter(account=account, status=Image.Status.ACTIVE)
+                .order_by("-created_at")
+                .first()
+            )
+            for suffix, status, gpu_type, gpu_count, flavor, disk_gib in servers:
+                name = f"{prefix}-{suffix}"
+                server = GpuServer.objects.filter(account=account, name=name).first()
+                if server is None:
+                    server_id = uuid.uuid4()
+                    server = GpuServer.objects.create(
+                        id=server_id,
+                        account=account,
+                        name=name,
+                        status=status,
+                        gpu_type=gpu_type,
+                        gpu_count=gpu_count,
+                        flavor=flavor,
+                        image=base_image,
+                        root_disk=f"servers/{server_id}/root.qcow2",
+                    )
+                if not default_storage.exists(server.root_disk):
+                    disk = io.BytesIO()
+                    seed = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big")
+                    write_qcow2(disk, disk_gib * gib, data_bytes=256 * 1024, seed=seed)
+                    saved = default_storage.save(server.root_disk, ContentFile(disk.getvalue()))
+                    if saved != server.root_disk:
+                        raise CommandError(f"Could not write the disk of {name} as {saved}.")
