@@ -1,6 +1,7 @@
 import django_tables2 as tables
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.urls import reverse
+from django.utils.html import format_html
 
 from console.models import Account
 from images.models import Image
@@ -60,9 +61,7 @@ class ImageTable(tables.Table):
             "td__input": {"aria-label": "Select image"},
         },
     )
-    name = tables.TemplateColumn(
-        template_name="images/_cell_name.html", verbose_name="Image name", order_by=("name", "id")
-    )
+    name = tables.Column(verbose_name="Image name", order_by=("name", "id"))
     id = tables.TemplateColumn(
         '<span class="mono truncate" title="{{ record.id }}">{{ record.id }}</span>',
         verbose_name="Image ID",
@@ -108,6 +107,19 @@ class ImageTable(tables.Table):
         self.account = account
         self.filtered = filtered
         self.poll_round = max(0, poll_round)
+
+    def render_name(self, record: Image) -> str:
+        link = format_html(
+            '<a href="{}">{}</a>', reverse("images:detail", args=[record.pk]), record.name
+        )
+        if record.account_id == self.account.id:
+            return link
+        return format_html(
+            '{}<div class="small"><span class="badge badge-plain tag-shared">Shared with you</span>'
+            ' <span class="muted">by {}</span></div>',
+            link,
+            record.account.name,
+        )
 
     def render_size(self, value: int | None) -> str:
         return human_size(value) if value is not None else "-"

@@ -171,6 +171,7 @@ def test_it_backs_off_while_a_row_does_not_change_and_stops_once_settled(world, 
     assert settled.startswith(f'<tr id="image-row-{image.pk}"')
     assert "hx-get" not in settled
     assert "Active" in settled
+    assert "Shared with you" not in settled
 
 
 def test_it_answers_404_for_rows_of_other_accounts(world, bob_client, alice_client):
