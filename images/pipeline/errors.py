@@ -12,6 +12,8 @@ BACKING_FILE = "The qcow2 image names a backing file, which is not allowed"
 DATA_FILE = "The qcow2 image uses an external data file, which is not allowed"
 UNSUPPORTED_FEATURES = "The qcow2 image uses unsupported features"
 DAMAGED_HEADER = "The qcow2 header is truncated or damaged"
+TRUNCATED_IMAGE = "The file ends before the qcow2 image does"
+ZERO_SIZE_DISK = "The qcow2 image has a virtual size of zero"
 EMPTY_FILE = "The file is empty"
 ENCRYPTED = "The qcow2 image is encrypted, which is not supported"
 

@@ -122,7 +122,7 @@ def ingest(
             on_progress(done, expected_length)
         if done == 0:
             raise ImportFailed(errors.EMPTY_FILE)
-        virtual_size = inspection.finish()
+        virtual_size = inspection.finish(done)
         sha512, md5 = (hasher.finish() for hasher in hashers)
     finally:
         for hasher in hashers:
@@ -189,6 +189,7 @@ class _Inspection:
         )
         self._head = b""
         self._virtual_size: int | None = None
+        self._metadata_end = 0
 
     def eat(self, chunk: bytes) -> None:
         """Show the inspector the next chunk; raises ImportFailed as soon as the file is refused."""
@@ -208,11 +209,14 @@ class _Inspection:
         if decided:
             self._virtual_size = self._judge()
 
-    def finish(self) -> int:
+    def finish(self, file_size: int) -> int:
         """The image's virtual size once the whole file was seen, or ImportFailed."""
         if self._virtual_size is None:
             self._wrapper.close()
             self._virtual_size = self._judge()
+        # A file cut short still has an intact header; its tables would lie past the end.
+        if self._metadata_end > file_size:
+            raise ImportFailed(errors.TRUNCATED_IMAGE)
         return self._virtual_size
 
     def _judge(self) -> int:
@@ -234,7 +238,7 @@ class _Inspection:
         self._check_header()
         virtual_size = found.virtual_size
         if virtual_size <= 0:
-            raise ImportFailed(errors.DAMAGED_HEADER)
+            raise ImportFailed(errors.ZERO_SIZE_DISK)
         return virtual_size
 
     def _not_qcow2_reason(self) -> str:
@@ -244,8 +248,15 @@ class _Inspection:
 
     def _check_header(self) -> None:
         """Header fields the inspector does not judge but a GPU server could not boot from."""
-        version, cluster_bits = struct.unpack(">I12xI", self._head[4:24])
-        (crypt_method,) = struct.unpack(">I", self._head[32:36])
+        (
+            version,
+            cluster_bits,
+            crypt_method,
+            l1_size,
+            l1_offset,
+            refcount_table_offset,
+            refcount_table_clusters,
+        ) = struct.unpack(">I12xI8xIIQQI", self._head[4:60])
         if not _MIN_CLUSTER_BITS <= cluster_bits <= _MAX_CLUSTER_BITS:
             raise ImportFailed(errors.DAMAGED_HEADER)
         if crypt_method != 0:
@@ -255,3 +266,15 @@ class _Inspection:
             (header_length,) = struct.unpack(">I", self._head[100:104])
             if header_length < _V3_MIN_HEADER_LENGTH or incompatible & _INCOMPAT_CORRUPT:
                 raise ImportFailed(errors.DAMAGED_HEADER)
+        cluster_size = 1 << cluster_bits
+        if (
+            l1_offset % cluster_size
+            or refcount_table_offset % cluster_size
+            or not refcount_table_offset
+            or not refcount_table_clusters
+        ):
+            raise ImportFailed(errors.DAMAGED_HEADER)
+        self._metadata_end = max(
+            l1_offset + 8 * l1_size,
+            refcount_table_offset + refcount_table_clusters * cluster_size,
+        )

@@ -1,0 +1,506 @@
+"""An imported file is stored, hashed and accepted only if it is a self-contained qcow2 image."""
+
+import hashlib
+import io
+import itertools
+import os
+import struct
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.storage import default_storage
+from oslo_utils.imageutils import format_inspector
+from pytest_django.fixtures import Settings as SettingsWrapper
+
+from images.pipeline import errors
+from images.pipeline.errors import ImportFailed
+from images.pipeline.fetch import open_url
+from images.pipeline.ingest import IngestResult, ingest
+from images.pipeline.storage import delete_image_file, open_image_writer
+from images.qcow2 import build_qcow2, write_qcow2
+from tests.support.http_server import LocalHTTPServer, http_server_fixture  # noqa: F401
+from tests.support.resolver import ConnectionGuard, loopback_only_fixture  # noqa: F401
+
+KIB = 1 << 10
+MIB = 1 << 20
+GIB = 1 << 30
+NAME = "images/0b9d6f2e-5a7c-4d8e-9f10-1a2b3c4d5e6f.qcow2"
+
+
+@pytest.fixture
+def media(settings: SettingsWrapper, tmp_path: Path) -> Path:
+    """Image files go to a fresh folder for each test."""
+    root = tmp_path / "media"
+    settings.MEDIA_ROOT = root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": root},
+        },
+    }
+    return root
+
+
+def files_under(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def qcow2_with_data(data_bytes: int = 3 * MIB, virtual_size: int = GIB) -> bytes:
+    out = io.BytesIO()
+    write_qcow2(out, virtual_size, data_bytes=data_bytes, seed=11)
+    return out.getvalue()
+
+
+def import_bytes(
+    data: bytes,
+    *,
+    max_bytes: int = 64 * GIB,
+    expected_length: int | None = -1,
+    chunk_size: int = MIB,
+) -> IngestResult:
+    """Run the ingest into storage as an import does: commit on success, discard on failure."""
+    source = io.BytesIO(data)
+    announced = len(data) if expected_length == -1 else expected_length
+    with open_image_writer(NAME) as writer:
+        result = ingest(
+            source.read,
+            writer.file,
+            max_bytes=max_bytes,
+            expected_length=announced,
+            chunk_size=chunk_size,
+        )
+        writer.commit()
+    return result
+
+
+def refusal(data: bytes, **options: object) -> str:
+    with pytest.raises(ImportFailed) as failure:
+        import_bytes(data, **options)  # type: ignore[arg-type]
+    return failure.value.reason
+
+
+def patched(data: bytes, offset: int, value: bytes) -> bytes:
+    return data[:offset] + value + data[offset + len(value) :]
+
+
+# --- Accepted ------------------------------------------------------------------------
+
+
+def test_it_hashes_sizes_and_stores_a_valid_qcow2(media: Path) -> None:
+    data = qcow2_with_data(virtual_size=20 * GIB)
+
+    result = import_bytes(data)
+
+    assert result == IngestResult(
+        size=len(data),
+        virtual_size=20 * GIB,
+        sha512=hashlib.sha512(data).hexdigest(),
+        md5=hashlib.md5(data, usedforsecurity=False).hexdigest(),
+        format_name="qcow2",
+    )
+    assert files_under(media) == [media / NAME]
+    assert (media / NAME).read_bytes() == data
+
+
+def test_it_hashes_a_file_of_many_chunks_right(tmp_path: Path) -> None:
+    path = tmp_path / "disk.qcow2"
+    write_qcow2(path, 8 * GIB, data_bytes=40 * MIB, seed=5)
+    expected = path.read_bytes()
+    out = io.BytesIO()
+
+    # Odd-sized reads, as a network delivers them.
+    with path.open("rb") as source:
+        result = ingest(
+            lambda n: source.read(min(n, 777_777)),
+            out,
+            max_bytes=GIB,
+            expected_length=len(expected),
+        )
+
+    assert result.size == len(expected) > 40 * MIB
+    assert result.sha512 == hashlib.sha512(expected).hexdigest()
+    assert result.md5 == hashlib.md5(expected, usedforsecurity=False).hexdigest()
+    assert result.virtual_size == 8 * GIB
+    assert out.getvalue() == expected
+
+
+def test_it_accepts_a_stream_of_unknown_length(media: Path) -> None:
+    data = build_qcow2(GIB)
+
+    assert import_bytes(data, expected_length=None).size == len(data)
+
+
+def test_it_accepts_version_2_images(media: Path) -> None:
+    assert import_bytes(build_qcow2(GIB, version=2)).virtual_size == GIB
+
+
+def test_it_stops_showing_a_large_file_to_the_inspector_once_it_has_decided(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[int] = []
+    real_read = format_inspector.InspectWrapper.read
+
+    def counting_read(self: format_inspector.InspectWrapper, size: int) -> bytes:
+        calls.append(size)
+        return real_read(self, size)
+
+    monkeypatch.setattr(format_inspector.InspectWrapper, "read", counting_read)
+    data = qcow2_with_data(data_bytes=20 * MIB)
+
+    result = ingest(io.BytesIO(data).read, io.BytesIO(), max_bytes=GIB, expected_length=None)
+
+    assert result.virtual_size == GIB
+    assert 1 <= len(calls) <= 2
+
+
+# --- Refused qcow2 images ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (build_qcow2(GIB, backing_file="/var/lib/images/base.qcow2"), errors.BACKING_FILE),
+        (build_qcow2(GIB, data_file_bit=True), errors.DATA_FILE),
+        (build_qcow2(GIB, incompatible_bits=1 << 5), errors.UNSUPPORTED_FEATURES),
+        (build_qcow2(GIB, incompatible_bits=1 << 60), errors.UNSUPPORTED_FEATURES),
+        (build_qcow2(GIB, backing_file="base", data_file_bit=True), errors.BACKING_FILE),
+        (patched(build_qcow2(GIB), 4, struct.pack(">I", 4)), errors.UNSUPPORTED_FEATURES),
+        (patched(build_qcow2(GIB), 32, struct.pack(">I", 2)), errors.ENCRYPTED),
+        (build_qcow2(GIB, incompatible_bits=1 << 1), errors.DAMAGED_HEADER),
+        (patched(build_qcow2(GIB), 20, struct.pack(">I", 40)), errors.DAMAGED_HEADER),
+        (patched(build_qcow2(GIB), 48, struct.pack(">Q", 12345)), errors.DAMAGED_HEADER),
+        (build_qcow2(0), errors.ZERO_SIZE_DISK),
+    ],
+    ids=[
+        "backing-file",
+        "data-file",
+        "unknown-feature",
+        "unknown-high-feature",
+        "backing-and-data-file",
+        "version-4",
+        "encrypted",
+        "marked-corrupt",
+        "absurd-cluster-size",
+        "misaligned-refcount-table",
+        "zero-size",
+    ],
+)
+def test_it_refuses_a_qcow2_that_is_not_self_contained_or_sound(
+    media: Path, data: bytes, reason: str
+) -> None:
+    assert refusal(data) == reason
+    assert files_under(media) == []
+
+
+@pytest.mark.parametrize("length", [4, 100, 511])
+def test_it_refuses_a_truncated_qcow2_header(media: Path, length: int) -> None:
+    assert refusal(build_qcow2(GIB)[:length]) == errors.DAMAGED_HEADER
+    assert files_under(media) == []
+
+
+def test_it_refuses_a_qcow2_cut_short_after_its_header(media: Path) -> None:
+    data = build_qcow2(GIB)[: 100 * KIB]
+
+    assert refusal(data, expected_length=None) == errors.TRUNCATED_IMAGE
+    assert files_under(media) == []
+
+
+@pytest.mark.parametrize(
+    "offset_and_signature",
+    [(32 * KIB + 1, b"CD001"), (510, b"\x55\xaa")],
+    ids=["also-iso", "also-mbr"],
+)
+def test_it_refuses_a_qcow2_that_also_looks_like_another_format(
+    media: Path, offset_and_signature: tuple[int, bytes]
+) -> None:
+    offset, signature = offset_and_signature
+    data = patched(build_qcow2(GIB), offset, signature)
+    if signature == b"\x55\xaa":
+        # One bootable partition entry, so it reads as a sane MBR disk too.
+        data = patched(data, 446, bytes([0x80, 0, 2, 0, 0x83, 0, 0, 0]) + struct.pack("<II", 1, 9))
+
+    assert refusal(data) == errors.SEVERAL_FORMATS
+    assert files_under(media) == []
+
+
+def _mbr_disk() -> bytes:
+    disk = bytearray(2 * MIB)
+    disk[446:462] = bytes([0x80, 0x20, 0x21, 0x00, 0x83, 0, 0, 0]) + struct.pack("<II", 2048, 2048)
+    disk[510:512] = b"\x55\xaa"
+    return bytes(disk)
+
+
+def _with_prefix(prefix: bytes, offset: int = 0, size: int = 2 * MIB) -> bytes:
+    return patched(bytes(size), offset, prefix)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        os.urandom(2 * MIB),
+        bytes(2 * MIB),
+        _mbr_disk(),
+        _with_prefix(b"\x01CD001\x01", offset=32 * KIB),
+        _with_prefix(b"KDMV" + struct.pack("<I", 1)),
+        _with_prefix(b"# Disk DescriptorFile\nversion=1\n"),
+        _with_prefix(b"conectix"),
+        _with_prefix(b"vhdxfile"),
+        _with_prefix(b"QED\x00"),
+        _with_prefix(b"LUKS\xba\xbe\x00\x01"),
+        _with_prefix(struct.pack("<I", 0xBEDA107F), offset=0x40),
+        b"<html><body>404 Not Found</body></html>\n" * 100,
+        b"not a disk image",
+    ],
+    ids=[
+        "random",
+        "raw-zeros",
+        "raw-mbr-disk",
+        "iso",
+        "vmdk-sparse",
+        "vmdk-descriptor",
+        "vhd",
+        "vhdx",
+        "qed",
+        "luks",
+        "vdi",
+        "html",
+        "short-text",
+    ],
+)
+def test_it_refuses_a_file_that_is_not_qcow2(media: Path, data: bytes) -> None:
+    assert refusal(data) == errors.NOT_QCOW2
+    assert files_under(media) == []
+
+
+def test_it_refuses_an_empty_file(media: Path) -> None:
+    assert refusal(b"") == errors.EMPTY_FILE
+    assert files_under(media) == []
+
+
+def test_it_stops_reading_a_file_as_soon_as_it_is_refused() -> None:
+    asked: list[int] = []
+    random_disk = os.urandom(1024 * KIB)
+
+    def endless(n: int) -> bytes:
+        asked.append(n)
+        return random_disk[:n]
+
+    with pytest.raises(ImportFailed) as failure:
+        ingest(endless, io.BytesIO(), max_bytes=64 * GIB, expected_length=None)
+
+    assert failure.value.reason == errors.NOT_QCOW2
+    assert len(asked) == 1
+
+
+# --- Size limits ------------------------------------------------------------------------
+
+
+def test_it_stops_at_the_size_cap_without_writing_past_it(media: Path) -> None:
+    data = qcow2_with_data(data_bytes=5 * MIB)
+    source = io.BytesIO(data)
+    written = io.BytesIO()
+
+    with pytest.raises(ImportFailed) as failure:
+        ingest(source.read, written, max_bytes=2 * MIB, expected_length=None)
+
+    assert failure.value.reason == "Download stopped at 2 MiB"
+    assert len(written.getvalue()) <= 2 * MIB
+    assert source.tell() <= 2 * MIB + 1
+
+
+def test_it_leaves_no_file_behind_when_the_cap_is_hit(media: Path) -> None:
+    assert refusal(qcow2_with_data(), max_bytes=MIB, expected_length=None) == (
+        "Download stopped at 1 MiB"
+    )
+    assert files_under(media) == []
+
+
+def test_it_refuses_an_announced_length_over_the_cap_without_reading() -> None:
+    def must_not_read(n: int) -> bytes:
+        raise AssertionError("read after the announced length was refused")
+
+    with pytest.raises(ImportFailed) as failure:
+        ingest(must_not_read, io.BytesIO(), max_bytes=64 * GIB, expected_length=64 * GIB + 1)
+
+    assert failure.value.reason == "Download stopped at 64 GiB"
+
+
+@pytest.mark.parametrize("announced_delta", [1000, -1000])
+def test_it_refuses_a_length_different_from_the_announced_one(
+    media: Path, announced_delta: int
+) -> None:
+    data = build_qcow2(GIB)
+    announced = len(data) + announced_delta
+
+    reason = refusal(data, expected_length=announced, chunk_size=64 * KIB)
+
+    assert reason == f"The server sent {len(data):,} bytes but announced {announced:,}"
+    assert files_under(media) == []
+
+
+def test_it_reports_a_download_cut_short_by_the_server(
+    media: Path, http_server: LocalHTTPServer, loopback_only: ConnectionGuard
+) -> None:
+    data = qcow2_with_data()
+    url = http_server.serve_truncated("/disk.qcow2", data[: 2 * MIB], announced=len(data))
+    body = open_url(
+        url, allow_hosts=["127.0.0.1"], connect_timeout=5, read_timeout=5, max_bytes=GIB
+    )
+
+    with body, open_image_writer(NAME) as writer, pytest.raises(ImportFailed) as failure:
+        ingest(body.read, writer.file, max_bytes=GIB, expected_length=body.content_length)
+
+    assert failure.value.reason == f"The server sent {2 * MIB:,} bytes but announced {len(data):,}"
+    assert files_under(media) == []
+
+
+def test_it_imports_over_http_end_to_end(
+    media: Path, http_server: LocalHTTPServer, loopback_only: ConnectionGuard, tmp_path: Path
+) -> None:
+    path = tmp_path / "served.qcow2"
+    write_qcow2(path, 4 * GIB, data_bytes=12 * MIB, seed=9)
+    url = http_server.serve_file("/disk.qcow2", path)
+    body = open_url(
+        url, allow_hosts=["127.0.0.1"], connect_timeout=5, read_timeout=5, max_bytes=GIB
+    )
+
+    with body, open_image_writer(NAME) as writer:
+        result = ingest(body.read, writer.file, max_bytes=GIB, expected_length=body.content_length)
+        stored = writer.commit()
+
+    expected = path.read_bytes()
+    assert stored == NAME
+    assert result.sha512 == hashlib.sha512(expected).hexdigest()
+    assert result.virtual_size == 4 * GIB
+    assert (media / NAME).read_bytes() == expected
+
+
+# --- Progress ----------------------------------------------------------------------------
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_it_reports_progress_about_once_a_second() -> None:
+    data = qcow2_with_data(data_bytes=5 * MIB)
+    source = io.BytesIO(data)
+    clock = FakeClock()
+    calls: list[tuple[float, int, int | None]] = []
+
+    def slow_read(n: int) -> bytes:
+        clock.now += 0.25
+        return source.read(n)
+
+    ingest(
+        slow_read,
+        io.BytesIO(),
+        max_bytes=GIB,
+        expected_length=len(data),
+        on_progress=lambda done, total: calls.append((clock.now, done, total)),
+        chunk_size=64 * KIB,
+        clock=clock,
+    )
+
+    chunks = -(-len(data) // (64 * KIB))
+    periodic, final = calls[:-1], calls[-1]
+    # A quarter second per chunk: one report every four chunks, then the final one.
+    assert len(periodic) == pytest.approx(chunks / 4, abs=1)
+    times = [t for t, _, _ in periodic]
+    assert all(later - earlier >= 1.0 for earlier, later in itertools.pairwise(times))
+    done_values = [done for _, done, _ in calls]
+    assert done_values == sorted(done_values)
+    assert final[1:] == (len(data), len(data))
+
+
+def test_it_reports_progress_once_when_the_file_arrives_at_once() -> None:
+    data = qcow2_with_data(data_bytes=5 * MIB)
+    calls: list[tuple[int, int | None]] = []
+
+    ingest(
+        io.BytesIO(data).read,
+        io.BytesIO(),
+        max_bytes=GIB,
+        expected_length=None,
+        on_progress=lambda done, total: calls.append((done, total)),
+        chunk_size=64 * KIB,
+        clock=FakeClock(),
+    )
+
+    assert calls == [(len(data), None)]
+
+
+# --- Storage --------------------------------------------------------------------------------
+
+
+def test_it_writes_beside_the_final_file_and_renames_it_into_place(media: Path) -> None:
+    with open_image_writer(NAME) as writer:
+        writer.file.write(b"partial bytes")
+        writer.file.flush()
+        assert files_under(media) == [media / (NAME + ".partial")]
+        assert writer.commit() == NAME
+
+    assert files_under(media) == [media / NAME]
+    assert (media / NAME).read_bytes() == b"partial bytes"
+
+
+def test_it_discards_a_file_that_is_not_committed(media: Path) -> None:
+    with open_image_writer(NAME) as writer:
+        writer.file.write(b"abandoned")
+
+    assert files_under(media) == []
+
+
+def test_it_uploads_through_the_storage_api_for_other_backends(
+    settings: SettingsWrapper,
+) -> None:
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    data = build_qcow2(GIB)
+
+    with open_image_writer(NAME) as writer:
+        ingest(io.BytesIO(data).read, writer.file, max_bytes=GIB, expected_length=len(data))
+        spool = Path(writer.file.name)
+        stored = writer.commit()
+
+    with default_storage.open(stored) as f:
+        assert f.read() == data
+    assert not spool.exists()
+
+
+def test_it_removes_the_spool_file_of_a_discarded_upload(settings: SettingsWrapper) -> None:
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+
+    with open_image_writer(NAME) as writer:
+        writer.file.write(b"abandoned")
+        spool = Path(writer.file.name)
+
+    assert not spool.exists()
+    assert not default_storage.exists(NAME)
+
+
+def test_it_refuses_a_name_outside_the_storage(media: Path) -> None:
+    with pytest.raises(SuspiciousFileOperation):
+        open_image_writer("../outside.qcow2")
+
+
+def test_it_deletes_a_stored_file_and_any_leftover_partial(media: Path) -> None:
+    (media / "images").mkdir(parents=True)
+    (media / NAME).write_bytes(b"stored")
+    (media / (NAME + ".partial")).write_bytes(b"crashed import")
+
+    delete_image_file(NAME)
+    delete_image_file(NAME)
+
+    assert files_under(media) == []
