@@ -50,7 +50,9 @@ class _Target:
 class FetchedBody:
     """The body of a successful response: read it in chunks, then close it."""
 
-    def __init__(self, connection: http.client.HTTPConnection, response: http.client.HTTPResponse):
+    def __init__(
+        self, connection: http.client.HTTPConnection, response: http.client.HTTPResponse
+    ) -> None:
         self._connection = connection
         self._response = response
         self.content_length: int | None = response.length
