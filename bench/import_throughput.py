@@ -1,0 +1,147 @@
+"""Import throughput and worker memory, measured side by side in one run.
+
+Generates a qcow2 image with 1 GiB of data, serves it from a local HTTP server on
+127.0.0.1, imports it through the real pipeline (a real Celery worker process, the
+configured database and broker; the embedded defaults in a temporary folder unless
+DATABASE_URL / REDIS_URL are set), and in the same run times ``sha512sum`` of the same
+file. The import is timed between its own work-history rows (claim to Active), so
+broker latency does not count.
+
+Last line: ``import/sha512sum ratio: R  worker peak RSS: M MB``
+(targets: R <= 1.3, M <= 150).
+
+Usage: .venv/bin/python bench/import_throughput.py [--gib N]
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+GIB = 1024**3
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--gib", type=float, default=1.0, help="data in the image, GiB")
+    args = parser.parse_args()
+    data_bytes = int(args.gib * GIB)
+
+    work = Path(tempfile.mkdtemp(prefix="bench-import-"))
+    env = {
+        **os.environ,
+        "CONSOLE_VAR_DIR": str(work / "var"),
+        "MEDIA_ROOT": str(work / "media"),
+        "CONSOLE_IMPORT_ALLOW_HOSTS": "127.0.0.1",
+        "CONSOLE_TASK_QUEUE": f"bench-{os.getpid()}",
+        "DJANGO_SETTINGS_MODULE": "console.settings",
+    }
+    os.environ.update(env)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from console.models import Account, WorkHistory
+    from images import importing
+    from images.models import Image
+    from images.qcow2 import write_qcow2
+    from images.services import NewImage, image_create
+    from tests.support.http_server import LocalHTTPServer
+
+    call_command("migrate", verbosity=0)
+    account, _ = Account.objects.get_or_create(name="Bench")
+
+    disk = work / "bench.qcow2"
+    print(f"writing a qcow2 with {args.gib:g} GiB of data to {disk} ...", flush=True)
+    size = write_qcow2(disk, max(data_bytes * 2, GIB), data_bytes=data_bytes, seed=42)
+    print(f"file size {size / GIB:.2f} GiB", flush=True)
+
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "console",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--queues",
+            env["CONSOLE_TASK_QUEUE"],
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        with LocalHTTPServer() as server:
+            url = server.serve_file("/bench.qcow2", disk)
+            # Warm the page cache for both measurements alike.
+            subprocess.run(["cat", str(disk)], stdout=subprocess.DEVNULL, check=True)
+            image = image_create(
+                account=account,
+                actor=None,
+                new=NewImage(
+                    name="bench", os_type="ubuntu", min_disk_gb=0, min_ram_gb=0, file_url=url
+                ),
+            )
+            peak_kb = 0
+            deadline = time.monotonic() + 3600
+            while time.monotonic() < deadline:
+                peak_kb = max(peak_kb, _peak_rss_kb(worker.pid))
+                image.refresh_from_db()
+                if image.status in (Image.Status.ACTIVE, Image.Status.ERROR):
+                    break
+                time.sleep(0.2)
+            peak_kb = max(peak_kb, _peak_rss_kb(worker.pid))
+        if image.status != Image.Status.ACTIVE:
+            raise SystemExit(f"import ended {image.status}: {image.failure_reason}")
+        rows = (
+            WorkHistory.objects.for_resource(image.pk)
+            .filter(event_topic=importing.EVENT_IMPORT)
+            .order_by("work_time")
+        )
+        import_seconds = (rows.last().work_time - rows.first().work_time).total_seconds()
+
+        started = time.perf_counter()
+        digest = subprocess.run(
+            ["sha512sum", str(disk)], capture_output=True, text=True, check=True
+        ).stdout.split()[0]
+        sha_seconds = time.perf_counter() - started
+        assert digest == image.os_hash_value, "the imported sha512 differs from sha512sum"
+    finally:
+        worker.terminate()
+        worker.wait(30)
+
+    ratio = import_seconds / sha_seconds
+    print(f"import: {import_seconds:.2f} s ({size / GIB / import_seconds:.2f} GiB/s)")
+    print(f"sha512sum: {sha_seconds:.2f} s ({size / GIB / sha_seconds:.2f} GiB/s)")
+    print(f"import/sha512sum ratio: {ratio:.2f}  worker peak RSS: {peak_kb / 1024:.0f} MB")
+
+
+def _peak_rss_kb(pid: int) -> int:
+    """VmHWM: the most resident memory the process ever had."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except FileNotFoundError:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    main()
