@@ -4,9 +4,25 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from console.models import Account
 from images.models import Image
 
 ACCOUNT_ID_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
+
+
+class ShareQuerySet(models.QuerySet):
+    def for_receiver(self, account: Account) -> "ShareQuerySet":
+        """Shares addressed to ``account`` by another account."""
+        return self.filter(target_account_id=account.id).exclude(image__account=account)
+
+    def pending_for(self, account: Account) -> "ShareQuerySet":
+        """Shares ``account`` may still accept: Pending, of an image that is still Shared
+        and uploaded (a share of anything else gives no access and cannot be accepted)."""
+        return self.for_receiver(account).filter(
+            status=Share.Status.PENDING,
+            image__visibility=Image.Visibility.SHARED,
+            image__origin=Image.Origin.UPLOAD,
+        )
 
 
 class Share(models.Model):
@@ -28,6 +44,8 @@ class Share(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # The request time, updated when the receiver accepts or rejects.
     modified_at = models.DateTimeField()
+
+    objects = ShareQuerySet.as_manager()
 
     class Meta:
         ordering = ["-modified_at", "id"]

@@ -1,20 +1,190 @@
-"""Sharing images with other accounts: the owner's and the receiver's pages."""
+"""Sharing images with other accounts: the owner's and the receiver's pages.
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+Owner: share (Share to another Account), stop (Delete in Sharing status).
+Receiver: receive (Get Image Share), pending (Pending shares), accept, reject.
+Outside the rules every view answers 404 (never telling whether an image exists);
+viewers get 403 on anything that changes a share.
+"""
 
-from console.access import current_account
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+
+from console.access import current_account, require_change
+from console.models import Account
+from images.access import get_image_for_change
+from sharing import services
+from sharing.forms import ShareCreateForm, ShareReceiveForm
 from sharing.models import Share
+
+FIELD_ERRORS = {"malformed_account_id", "own_account", "already_shared"}
+
+
+def _redirect(request: HttpRequest, url: str) -> HttpResponse:
+    """After a change: a full navigation for htmx, a 302 otherwise."""
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@require_http_methods(["GET", "POST"])
+def share(request: HttpRequest, pk) -> HttpResponse:
+    """Share to another Account: the image's owner requests a share (status Pending)."""
+    image = get_image_for_change(request, pk)
+    form = ShareCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.share_create(
+                image=image,
+                target_account_id=form.cleaned_data["target_account_id"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            field = "target_account_id" if error.code in FIELD_ERRORS else None
+            form.add_error(field, error)
+        else:
+            messages.success(
+                request,
+                f"Image {image.name} is shared with account {created.target_account_id}. "
+                "It stays Pending until that account accepts it.",
+            )
+            return _redirect(request, reverse("images:detail", args=[image.pk]))
+    blocker = services.image_share_blocker(image)
+    return render(
+        request,
+        "sharing/share_create.html",
+        {"image": image, "form": form, "blocker": blocker.messages[0] if blocker else ""},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def stop(request: HttpRequest, pk, share_pk: int) -> HttpResponse:
+    """Delete in Sharing status: the owner stops a share; GET asks for confirmation."""
+    image = get_image_for_change(request, pk)
+    target = get_object_or_404(Share.objects.filter(image=image), pk=share_pk)
+    if request.method == "GET":
+        return render(request, "sharing/share_stop_confirm.html", {"image": image, "share": target})
+    try:
+        services.share_stop(share=target, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(
+            request,
+            f"Stopped sharing {image.name} with account {target.target_account_id}. "
+            "That account lost access at once.",
+        )
+    if request.htmx:
+        response = render(request, "sharing/_sharing_status.html", {"image": image})
+        return trigger_client_event(response, "console:close-dialog")
+    return redirect("images:detail", pk=image.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def receive(request: HttpRequest) -> HttpResponse:
+    """Get Image Share: accept the pending share of an Image ID for the current account.
+
+    Every ID without such a share (malformed, unknown, not shared, shared with another
+    account, already accepted, rejected) gets the same answer: same status, same page.
+    """
+    require_change(request)
+    form = ShareReceiveForm(request.POST or None)
+    failed = False
+    if request.method == "POST":
+        try:
+            accepted = services.share_accept(
+                image_id=form.image_uuid(), account=current_account(request), actor=request.user
+            )
+        except ValidationError:
+            failed = True
+        else:
+            messages.success(
+                request,
+                f"Image {accepted.image.name} shared by {accepted.image.account.name} "
+                "is now in your image list.",
+            )
+            return _redirect(request, reverse("images:list"))
+    context = {"form": form, "failed": failed, "neutral_message": services.ERROR_NO_PENDING_SHARE}
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "sharing/share_receive.html#receive-form", context)
+    return render(request, "sharing/share_receive.html", context)
 
 
 @require_GET
-def pending_shares(request: HttpRequest) -> HttpResponse:
-    """Shares waiting for the current account to accept or reject them."""
-    account = current_account(request)
-    shares = (
-        Share.objects.filter(target_account_id=account.id, status=Share.Status.PENDING)
-        .select_related("image", "image__account")
-        .order_by("-modified_at")
+def pending(request: HttpRequest) -> HttpResponse:
+    """Pending shares: what other accounts shared with the current account, waiting for
+    Accept or Reject."""
+    return render(
+        request, "sharing/pending_shares.html", {"shares": _pending(current_account(request))}
     )
-    return render(request, "sharing/pending_shares.html", {"shares": shares})
+
+
+def _pending(account: Account):
+    return (
+        Share.objects.pending_for(account)
+        .select_related("image", "image__account", "requested_by")
+        .order_by("-modified_at", "id")
+    )
+
+
+def _answered(request: HttpRequest, share: Share) -> HttpResponse:
+    """The Pending shares list after an answer given with htmx, the answer on top."""
+    share.refresh_from_db(fields=["status", "modified_at"])
+    return render(
+        request,
+        "sharing/pending_shares.html#pending-section",
+        {"shares": _pending(current_account(request)), "answered": share},
+    )
+
+
+def _receiver_share(request: HttpRequest, pk, queryset) -> Share:
+    """The current account's share of image ``pk`` among ``queryset``, else 404."""
+    return get_object_or_404(queryset.select_related("image", "image__account"), image_id=pk)
+
+
+@require_http_methods(["GET", "POST"])
+def accept(request: HttpRequest, pk) -> HttpResponse:
+    """Accept a pending share from the Pending shares list; GET asks for confirmation."""
+    require_change(request)
+    account = current_account(request)
+    offered = _receiver_share(request, pk, Share.objects.pending_for(account))
+    if request.method == "GET":
+        return render(request, "sharing/share_answer_confirm.html", {"share": offered})
+    try:
+        services.share_accept(image_id=pk, account=account, actor=request.user)
+    except ValidationError:
+        raise Http404("No pending share of this image for your account.") from None
+    if request.htmx:
+        return _answered(request, offered)
+    messages.success(request, f"Image {offered.image.name} is now in your image list.")
+    return redirect("sharing:pending")
+
+
+@require_http_methods(["GET", "POST"])
+def reject(request: HttpRequest, pk) -> HttpResponse:
+    """Reject a pending share, or "Remove from my list" an accepted one; GET asks for
+    confirmation."""
+    require_change(request)
+    account = current_account(request)
+    answerable = Share.objects.for_receiver(account).filter(
+        status__in=(Share.Status.PENDING, Share.Status.ACCEPTED)
+    )
+    answered = _receiver_share(request, pk, answerable)
+    if request.method == "GET":
+        return render(
+            request, "sharing/share_answer_confirm.html", {"share": answered, "rejecting": True}
+        )
+    was_accepted = answered.status == Share.Status.ACCEPTED
+    try:
+        services.share_reject(image_id=pk, account=account, actor=request.user)
+    except ValidationError:
+        raise Http404("No share of this image for your account.") from None
+    if was_accepted:
+        messages.success(request, f"Image {answered.image.name} was removed from your list.")
+        return _redirect(request, reverse("images:list"))
+    if request.htmx:
+        return _answered(request, answered)
+    messages.success(request, f"You rejected the share of image {answered.image.name}.")
+    return redirect("sharing:pending")

@@ -1,0 +1,65 @@
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+
+from sharing import services
+from sharing.models import Share
+
+
+@admin.register(Share)
+class ShareAdmin(admin.ModelAdmin):
+    """Staff look at shares and may stop them. Status changes belong to the receiving
+    account and go through the services (which write the work history), so nothing is
+    edited here and deletion is the "Stop sharing" action, recorded like the owner's."""
+
+    list_display = [
+        "image",
+        "owner_account",
+        "target_account_id",
+        "status",
+        "requested_by",
+        "created_at",
+        "modified_at",
+    ]
+    list_filter = ["status", "image__visibility", "image__origin", "created_at", "modified_at"]
+    search_fields = ["target_account_id", "image__name", "=image__id", "image__account__name"]
+    list_select_related = ["image", "image__account", "requested_by"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "image",
+        "target_account_id",
+        "status",
+        "requested_by",
+        "created_at",
+        "modified_at",
+    ]
+    actions = ["stop_sharing"]
+
+    @admin.display(description="Owner account", ordering="image__account__name")
+    def owner_account(self, share: Share) -> str:
+        return share.image.account.name
+
+    @admin.action(description="Stop sharing (delete the selected shares)", permissions=["stop"])
+    def stop_sharing(self, request: HttpRequest, queryset) -> None:
+        stopped = 0
+        for share in queryset:
+            try:
+                services.share_stop(share=share, actor=request.user)
+            except ValidationError:
+                continue
+            stopped += 1
+        self.message_user(request, f"Stopped {stopped} share(s).", messages.SUCCESS)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_stop_permission(self, request: HttpRequest) -> bool:
+        # Stopping deletes the share: staff allowed to delete shares may do it, through
+        # the service that records it.
+        return request.user.has_perm("sharing.delete_share")
