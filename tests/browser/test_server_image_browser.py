@@ -1,0 +1,91 @@
+import re
+import uuid
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from playwright.sync_api import expect
+
+from console.servers import GpuServer
+from tests.support.images import MIB, make_image, qcow2_bytes
+
+pytestmark = [pytest.mark.browser, pytest.mark.worker]
+
+
+def make_server(account, name: str, **fields) -> GpuServer:
+    server_id = uuid.uuid4()
+    disk = default_storage.save(
+        f"servers/{server_id}/root.qcow2",
+        ContentFile(qcow2_bytes(virtual_size=2048 * MIB, data_bytes=2 * MIB, seed=9)),
+    )
+    return GpuServer.objects.create(
+        id=server_id,
+        account=account,
+        name=name,
+        gpu_type="H100",
+        gpu_count=8,
+        root_disk=disk,
+        **fields,
+    )
+
+
+def test_it_creates_an_image_from_a_running_server_and_watches_it_become_active(
+    world, page, sign_in, celery_worker
+):
+    base = make_image(world.acme, name="ubuntu-cuda", os_type="ubuntu")
+    make_server(world.acme, "train-01", image=base)
+    make_server(world.acme, "dev-01", status=GpuServer.Status.STOPPED)
+    sign_in("alice")
+
+    page.get_by_role("link", name="GPU Server", exact=True).click()
+    servers = page.locator("#servers tbody tr")
+    expect(servers).to_have_count(2)
+    expect(servers.filter(has_text="train-01")).to_contain_text("H100 x 8")
+    page.get_by_role("link", name="train-01").click()
+    expect(page.get_by_role("heading", name="train-01")).to_be_visible()
+
+    page.get_by_role("link", name="Create Image").click()
+    dialog = page.locator("#create-image-dialog")
+    expect(dialog).to_be_visible()  # a popup, not a page load
+    expect(page).to_have_url(re.compile(r"/servers/[0-9a-f-]+/$"))
+    expect(dialog).to_contain_text("Ubuntu")
+    expect(dialog).to_contain_text("2 GB")
+    dialog.get_by_label("Image name").fill("bad/name")
+    dialog.get_by_role("button", name="Create Image").click()
+    expect(dialog).to_contain_text("English letters, digits")  # errors in the popup
+    dialog.get_by_label("Image name").fill("train-01 snapshot")
+    dialog.get_by_role("button", name="Create Image").click()
+
+    expect(page).to_have_url(re.compile(r"/gpu-server/images/$"))
+    expect(page.locator(".toast")).to_contain_text("train-01 snapshot")
+    row = page.locator(
+        "#images tbody tr", has=page.get_by_role("link", name="train-01 snapshot", exact=True)
+    )
+    page.evaluate("window.__notReloaded = true")
+    expect(row.locator(".badge").first).to_have_text("Active", timeout=30_000)
+    assert page.evaluate("window.__notReloaded") is True
+
+
+def test_it_disables_create_image_on_a_stopped_server_with_the_reason(world, page, sign_in):
+    make_server(world.acme, "dev-01", status=GpuServer.Status.STOPPED)
+    sign_in("alice")
+
+    page.goto("/gpu-server/servers/")
+    page.get_by_role("link", name="dev-01").click()
+
+    expect(page.locator("#create-image-button")).to_be_disabled()
+    expect(page.get_by_text("Start the server to create an image from it")).to_be_visible()
+
+
+def test_it_cancels_the_popup_without_creating_anything(world, page, sign_in):
+    server = make_server(world.acme, "train-01", image=make_image(world.acme, name="base"))
+    sign_in("alice")
+    page.goto(f"/gpu-server/servers/{server.pk}/")
+
+    page.get_by_role("link", name="Create Image").click()
+    dialog = page.locator("#create-image-dialog")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("link", name="Cancel").click()
+
+    expect(dialog).to_be_hidden()
+    expect(page).to_have_url(re.compile(rf"/servers/{server.pk}/$"))
