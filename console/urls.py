@@ -17,6 +17,7 @@ urlpatterns = [
     path("account/switch/", views.switch_account, name="switch_account"),
     path("gpu-server/images/", include("images.urls")),
     path("gpu-server/image-shares/", include("sharing.urls")),
+    path("gpu-server/activity-history/", include("console.activity_urls")),
     path("gpu-server/", include("console.server_urls")),
     path("admin/", admin.site.urls),
 ]
