@@ -63,6 +63,7 @@ test: lint
 
 bench: $(STAMP)
 	$(VPY) bench/import_throughput.py
+	$(VPY) bench/upload_memory.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

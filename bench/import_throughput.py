@@ -14,7 +14,9 @@ Usage: .venv/bin/python bench/import_throughput.py [--gib N]
 """
 
 import argparse
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,6 +36,7 @@ def main() -> None:
     data_bytes = int(args.gib * GIB)
 
     work = Path(tempfile.mkdtemp(prefix="bench-import-"))
+    atexit.register(shutil.rmtree, work, True)
     env = {
         **os.environ,
         "CONSOLE_VAR_DIR": str(work / "var"),
@@ -89,8 +92,11 @@ def main() -> None:
     try:
         with LocalHTTPServer() as server:
             url = server.serve_file("/bench.qcow2", disk)
-            # Warm the page cache for both measurements alike.
+            # Warm the page cache for both measurements alike, and let the writes of the
+            # generated file reach the disk first: a flush running in the background
+            # would slow whichever measurement it overlaps.
             subprocess.run(["cat", str(disk)], stdout=subprocess.DEVNULL, check=True)
+            os.sync()
             image = image_create(
                 account=account,
                 actor=None,
@@ -116,6 +122,7 @@ def main() -> None:
         )
         import_seconds = (rows.last().work_time - rows.first().work_time).total_seconds()
 
+        os.sync()  # the imported copy's writes, likewise
         started = time.perf_counter()
         digest = subprocess.run(
             ["sha512sum", str(disk)], capture_output=True, text=True, check=True
