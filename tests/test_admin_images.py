@@ -1,0 +1,74 @@
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from console.models import WorkHistory
+from images.models import Image
+from tests.support.images import make_image
+
+
+def _staff(client):
+    user = get_user_model().objects.create_superuser("admin", "admin@example.com", "pw-123456-x")
+    client.force_login(user)
+    return client, user
+
+
+def test_it_lists_every_accounts_images_with_filters(world, client):
+    make_image(world.acme, name="acme-one")
+    make_image(world.beta, name="beta-one", status="Error")
+    staff, _ = _staff(client)
+    response = staff.get(reverse("admin:images_image_changelist"))
+    assert response.status_code == 200
+    assert b"acme-one" in response.content and b"beta-one" in response.content
+    filtered = staff.get(reverse("admin:images_image_changelist"), {"status__exact": "Error"})
+    assert b"beta-one" in filtered.content and b"acme-one" not in filtered.content
+
+
+def test_it_refuses_direct_changes_in_the_admin(world, client):
+    image = make_image(world.acme, name="acme-one")
+    staff, _ = _staff(client)
+    url = reverse("admin:images_image_change", args=[image.pk])
+    assert staff.get(url).status_code == 200
+    assert staff.post(url, {"name": "renamed", "status": "Active"}).status_code == 403
+    assert (
+        staff.post(
+            reverse("admin:images_image_delete", args=[image.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    image.refresh_from_db()
+    assert image.name == "acme-one"
+
+
+def test_it_deletes_through_the_console_rules_and_keeps_protected_images(world, client):
+    plain = make_image(world.acme, name="plain")
+    kept = make_image(world.beta, name="kept", protected=True)
+    staff, user = _staff(client)
+    response = staff.post(
+        reverse("admin:images_image_changelist"),
+        {"action": "delete_through_console", "_selected_action": [plain.pk, kept.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert list(Image.objects.values_list("name", flat=True)) == ["kept"]
+    rows = WorkHistory.objects.filter(event_topic="DeleteImage").order_by("result")
+    assert [(r.resource_name, r.result, r.worker_id) for r in rows] == [
+        ("kept", "Failure", str(user.pk)),
+        ("plain", "Success", str(user.pk)),
+    ]
+
+
+def test_it_retries_failed_imports_from_the_admin(
+    world, client, django_capture_on_commit_callbacks
+):
+    failed = make_image(world.acme, name="failed", status="Error", failure_reason="boom")
+    active = make_image(world.acme, name="fine")
+    staff, _ = _staff(client)
+    with django_capture_on_commit_callbacks() as callbacks:
+        staff.post(
+            reverse("admin:images_image_changelist"),
+            {"action": "retry_import", "_selected_action": [failed.pk, active.pk]},
+        )
+    failed.refresh_from_db()
+    active.refresh_from_db()
+    assert (failed.status, active.status) == ("Queued", "Active")
+    assert len(callbacks) == 1
