@@ -52,7 +52,7 @@ def test_it_creates_an_image_from_a_running_server_and_watches_it_become_active(
     expect(dialog).to_contain_text("2 GB")
     dialog.get_by_label("Image name").fill("bad/name")
     dialog.get_by_role("button", name="Create Image").click()
-    expect(dialog).to_contain_text("English letters, digits")  # errors in the popup
+    expect(dialog.locator(".errorlist")).to_contain_text("Use 1 to 255 characters")
     dialog.get_by_label("Image name").fill("train-01 snapshot")
     dialog.get_by_role("button", name="Create Image").click()
 
