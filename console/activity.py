@@ -36,8 +36,7 @@ KNOWN_TOPICS = (
     "DeleteTag",
     "DeleteImage",
     "CreateImageMember",
-    "AcceptImageMember",
-    "RejectImageMember",
+    "SetImageMember",
     "DeleteImageMember",
 )
 
