@@ -16,6 +16,7 @@ from console.server_forms import ServerFilter, ServerImageForm, suggested_image_
 from console.server_tables import DEFAULT_PAGE_SIZE, PAGE_SIZES, ServerTable
 from console.servers import GpuServer
 from images.models import Image
+from images.pipeline.errors import human_size
 
 
 def _per_page(request: HttpRequest) -> int:
@@ -59,14 +60,14 @@ def server_list(request: HttpRequest) -> HttpResponse:
 
 def _image_context(server: GpuServer, form: ServerImageForm | None = None) -> dict:
     os_type = server_services.server_os_type(server)
+    virtual_size = server_services.disk_virtual_size(server.root_disk) if server.root_disk else None
     return {
         "server": server,
         "form": form
         or ServerImageForm(ask_os_type=not os_type, initial={"name": suggested_image_name(server)}),
         "inherited_os_type": os_type and server.image.get_os_type_display(),
-        "min_disk_gb": server_services.min_disk_gb_for(
-            server_services.disk_virtual_size(server.root_disk) if server.root_disk else None
-        ),
+        "disk_virtual_size": virtual_size and human_size(virtual_size),
+        "min_disk_gb": server_services.min_disk_gb_for(virtual_size),
     }
 
 
@@ -79,7 +80,10 @@ def server_detail(request: HttpRequest, pk) -> HttpResponse:
         "image_visible": bool(
             server.image and Image.objects.visible_to(account).filter(pk=server.image_id).exists()
         ),
-        "server_images": Image.objects.filter(account=account, source_server_id=server.pk)[:10],
+        "server_images": [
+            (image, "-" if image.size is None else human_size(image.size))
+            for image in Image.objects.filter(account=account, source_server_id=server.pk)[:10]
+        ],
     }
     return render(request, "console/server_detail.html", context)
 

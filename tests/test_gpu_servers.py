@@ -168,7 +168,7 @@ def test_it_shows_the_facts_of_a_server(world, alice_client):
     assert f'<a href="{reverse("images:detail", args=[image.pk])}">ubuntu-cuda</a>' in html
     assert "Ubuntu" in html
     assert server.root_disk in html
-    assert "40 GB virtual size" in html
+    assert "40 GiB virtual size" in html
     assert "Acme Research" in html
 
 
