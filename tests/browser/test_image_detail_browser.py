@@ -1,9 +1,11 @@
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from images.models import Image
+from sharing.models import Share
 from tests.support.detail_factory import make_image
 
 pytestmark = pytest.mark.browser
@@ -95,3 +97,45 @@ def test_it_edits_tags_protects_and_deletes_through_the_detail_page_and_the_list
     expect(results).to_contain_text("old-b")
     assert not Image.objects.filter(pk__in=[old_a.pk, old_b.pk]).exists()
     assert Image.objects.filter(pk=image.pk).exists()
+
+
+def test_it_follows_the_import_live_and_stops_shares_when_made_private(world, page, sign_in):
+    image = make_image(
+        world.acme,
+        name="importing-now",
+        status=Image.Status.IMPORTING,
+        visibility=Image.Visibility.SHARED,
+        size=None,
+        os_hash_value="",
+    )
+    for target in (world.beta.id, "c0ffee00c0ffee00c0ffee00c0ffee00"):
+        Share.objects.create(
+            image=image, target_account_id=target, status="Pending", modified_at=timezone.now()
+        )
+    sign_in("alice")
+    page.goto(f"/gpu-server/images/{image.pk}/")
+    expect(page.locator("#image-status .badge")).to_have_text("Importing")
+    expect(page.locator("#details-panel")).to_contain_text("Computed when the import completes")
+
+    # The worker finishes: the badge settles and the open tab shows the new values.
+    Image.objects.filter(pk=image.pk).update(
+        status=Image.Status.ACTIVE, size=1_048_576, os_hash_value="ab" * 64
+    )
+    expect(page.locator("#image-status .badge")).to_have_text("Active", timeout=10_000)
+    expect(page.locator("#details-panel")).to_contain_text("1.0 MB")
+    expect(page.locator("#image-status")).not_to_have_attribute("hx-get", re.compile(".+"))
+
+    # Shared -> Private asks how many accounts lose access, then stops every share.
+    page.click("#field-visibility .edit-link")
+    page.check("#field-visibility input[value=Private]")
+    page.click("#field-visibility button[type=submit]")
+    expect(page.locator("#field-visibility")).to_contain_text(
+        "2 accounts will lose access to this image."
+    )
+    page.get_by_role("button", name="Switch to Private and stop 2 shares").click()
+    expect(page.locator("#field-visibility .value")).to_have_text("Private")
+    expect(page.locator("#sharing-status")).not_to_contain_text(world.beta.id)
+    expect(page.locator("#share-reason")).to_have_text(
+        "Set Visibility to Shared to share this image"
+    )
+    assert not Share.objects.filter(image=image).exists()
