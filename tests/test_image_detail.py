@@ -224,6 +224,7 @@ def test_it_shows_receivers_a_read_only_page_naming_the_owner(world, bob_client)
     html = response.content.decode()
     assert response.status_code == 200
     assert "Shared with you by <strong>Acme Research</strong>" in html
+    assert 'id="remove-from-list"' in html  # the sharing app's receiver action
     assert 'id="delete-dialog"' not in html and "Delete Image" not in html
     assert "Share to another Account" not in html
     assert "edit-link" not in html
