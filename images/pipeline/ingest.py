@@ -86,6 +86,8 @@ def ingest(
 
     inspection = _Inspection()
     hashers = (_Hasher("sha512"), _Hasher("md5"))
+    storing = _Stage("write", writer.write)
+    stages = (*hashers, storing)
     done = 0
     next_report = clock() + PROGRESS_INTERVAL
     try:
@@ -104,12 +106,8 @@ def ingest(
                 raise errors.too_large(max_bytes)
             if expected_length is not None and done + len(chunk) > expected_length:
                 raise errors.length_mismatch(done + len(chunk), expected_length)
-            for hasher in hashers:
-                hasher.feed(chunk)
-            try:
-                writer.write(chunk)
-            except OSError as exc:
-                raise ImportFailed(errors.STORAGE_FAILED) from exc
+            for stage in stages:
+                stage.feed(chunk)
             inspection.eat(chunk)
             done += len(chunk)
             if on_progress is not None and clock() >= next_report:
@@ -123,39 +121,63 @@ def ingest(
         if done == 0:
             raise ImportFailed(errors.EMPTY_FILE)
         virtual_size = inspection.finish(done)
-        sha512, md5 = (hasher.finish() for hasher in hashers)
+        storing.finish()
+        sha512, md5 = (hasher.hexdigest() for hasher in hashers)
     finally:
-        for hasher in hashers:
-            hasher.stop()
+        for stage in stages:
+            stage.stop()
     return IngestResult(
         size=done, virtual_size=virtual_size, sha512=sha512, md5=md5, format_name=QCOW2
     )
 
 
-class _Hasher:
-    """One hash computed on its own thread, fed chunks in order through a short queue."""
+class _Stage:
+    """One consumer of the chunks (a hash, the storage write) on its own thread, fed in
+    order through a short queue, so reading, writing and both hashes overlap."""
 
-    def __init__(self, name: str) -> None:
-        self._hash = hashlib.new(name, usedforsecurity=False)
+    def __init__(self, name: str, consume: Callable[[bytes], object]) -> None:
+        self._consume = consume
+        self.error: BaseException | None = None
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=HASH_QUEUE_DEPTH)
         self._thread = threading.Thread(target=self._run, name=f"ingest-{name}", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while (chunk := self._queue.get()) is not None:
-            self._hash.update(chunk)
+            if self.error is None:  # after a failure, drain so the feeder never blocks
+                try:
+                    self._consume(chunk)
+                except BaseException as exc:  # re-raised in the feeding thread
+                    self.error = exc
 
     def feed(self, chunk: bytes) -> None:
+        self._raise_error()
         self._queue.put(chunk)
 
-    def finish(self) -> str:
+    def finish(self) -> None:
         self.stop()
-        return self._hash.hexdigest()
+        self._raise_error()
 
     def stop(self) -> None:
         if self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()
+
+    def _raise_error(self) -> None:
+        if isinstance(self.error, OSError):
+            raise ImportFailed(errors.STORAGE_FAILED) from self.error
+        if self.error is not None:
+            raise self.error
+
+
+class _Hasher(_Stage):
+    def __init__(self, name: str) -> None:
+        self._hash = hashlib.new(name, usedforsecurity=False)
+        super().__init__(name, self._hash.update)
+
+    def hexdigest(self) -> str:
+        self.finish()
+        return self._hash.hexdigest()
 
 
 class _Feed:
