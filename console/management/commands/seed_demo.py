@@ -41,6 +41,9 @@ class Command(BaseCommand):
             admin = self._user(User, "admin", "Ada", "Admin")
             admin.is_staff = admin.is_superuser = True
             admin.save(update_fields=["is_staff", "is_superuser"])
+        # Imports run in their own transactions, as the worker runs them.
+        self.seed_images()
+        with transaction.atomic():
             self.seed_extras()
         self.stdout.write(self.style.SUCCESS("Demo data ready. Every password: " + DEMO_PASSWORD))
         for _, name, users in DEMO_ACCOUNTS:
@@ -57,6 +60,104 @@ class Command(BaseCommand):
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         return user
+
+    def seed_images(self) -> None:
+        """A few Active images per demo account, imported through the real pipeline from
+        small generated qcow2 files, and one of Acme's shared with Beta Labs (Pending).
+
+        Idempotent: an image that exists by name is left alone.
+        """
+        import io
+
+        from django.core.files.base import ContentFile
+        from django.core.files.storage import default_storage
+
+        from images import importing
+        from images.models import Image
+        from images.qcow2 import write_qcow2
+        from images.services import NewImage, image_create
+        from sharing.models import Share
+        from sharing.services import share_create
+
+        gib = 1 << 30
+        # (account index, name, os type, virtual GiB, min disk, min RAM, visibility, protected,
+        #  tags)
+        images = [
+            (
+                0,
+                "ubuntu-22-04-cuda-12",
+                "ubuntu",
+                40,
+                40,
+                16,
+                "Shared",
+                True,
+                [("team", "ml-platform"), ("cuda", "12.4")],
+            ),
+            (0, "rocky-9-base", "rocky", 20, 20, 8, "Private", False, [("team", "infra")]),
+            (
+                0,
+                "alma-9-pytorch-2",
+                "alma",
+                60,
+                60,
+                32,
+                "Private",
+                False,
+                [("framework", "pytorch")],
+            ),
+            (1, "ubuntu-24-04-base", "ubuntu", 20, 20, 8, "Private", False, []),
+        ]
+        User = get_user_model()
+        for index, (
+            account_no,
+            name,
+            os_type,
+            vgib,
+            disk,
+            ram,
+            visibility,
+            protected,
+            tags,
+        ) in enumerate(images):
+            account_id, _, users = DEMO_ACCOUNTS[account_no]
+            account = Account.objects.get(id=account_id)
+            if Image.objects.filter(account=account, name=name).exists():
+                continue
+            data = io.BytesIO()
+            write_qcow2(data, vgib * gib, data_bytes=(index + 1) * 512 * 1024, seed=index + 1)
+            staged = default_storage.save(
+                f"uploads/demo/{name}.qcow2", ContentFile(data.getvalue())
+            )
+            actor = User.objects.get(username=users[0][0])
+            image = image_create(
+                account=account,
+                actor=actor,
+                new=NewImage(
+                    name=name,
+                    os_type=os_type,
+                    min_disk_gb=disk,
+                    min_ram_gb=ram,
+                    visibility=visibility,
+                    protected=protected,
+                    tags=tags,
+                ),
+                source_file=staged,
+            )
+            importing.image_import(image_id=image.pk)
+        acme_shared = Image.objects.filter(
+            account_id=DEMO_ACCOUNTS[0][0], name="ubuntu-22-04-cuda-12"
+        ).first()
+        beta_id = DEMO_ACCOUNTS[1][0]
+        if (
+            acme_shared
+            and not Share.objects.filter(image=acme_shared, target_account_id=beta_id).exists()
+        ):
+            share_create(
+                image=acme_shared,
+                target_account_id=beta_id,
+                actor=User.objects.get(username="alice"),
+            )
 
     def seed_extras(self) -> None:
         """Two running and one stopped GPU server per demo account, each with a small real
@@ -107,6 +208,9 @@ class Command(BaseCommand):
                         image=base_image,
                         root_disk=f"servers/{server_id}/root.qcow2",
                     )
+                elif server.image_id is None and base_image is not None:
+                    server.image = base_image
+                    server.save(update_fields=["image"])
                 if not default_storage.exists(server.root_disk):
                     disk = io.BytesIO()
                     seed = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big")
