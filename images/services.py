@@ -115,8 +115,10 @@ def image_create(
                 source = f"from {new.file_url}"
             elif upload is not None:
                 source = f"from the uploaded file {upload.name}"
-            else:
+            elif origin == Image.Origin.SERVER:
                 source = "from a GPU server disk"
+            else:
+                source = "from an uploaded file"
             record_image(image, event_topic, f"Created image {image.name} {source}", actor=actor)
             enqueue_import(image)
     except BaseException:
