@@ -10,7 +10,6 @@ from collections.abc import Iterable, Iterator
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -20,9 +19,9 @@ from django.views.decorators.http import require_GET
 
 from console.access import current_account
 from console.models import WorkHistory
+from console.paging import page_size, paginate
 
 PAGE_SIZES = (25, 50, 100)
-DEFAULT_PAGE_SIZE = 25
 EXPORT_CHUNK = 2000
 
 # Topics the console writes; the filter also accepts any other (typed) topic.
@@ -149,23 +148,6 @@ def _start_of_day(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def page_size(request: HttpRequest) -> int:
-    try:
-        size = int(request.GET.get("per_page") or DEFAULT_PAGE_SIZE)
-    except ValueError:
-        return DEFAULT_PAGE_SIZE
-    return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
-
-
-def paginate(request: HttpRequest, queryset, per_page: int = DEFAULT_PAGE_SIZE) -> Page:
-    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
-    # Templates cannot pass the current page number to get_elided_page_range().
-    page.elided_range = list(
-        page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-    )
-    return page
-
-
 def _existing_images(account, rows: Iterable[WorkHistory]) -> set[str]:
     """IDs of the page's image resources that still exist (one query), to link them."""
     from images.models import Image
@@ -188,7 +170,7 @@ def activity_history(request: HttpRequest) -> HttpResponse:
     account = current_account(request)
     form = ActivityFilterForm(request.GET or None)
     rows = form.filter(WorkHistory.objects.for_account(account))
-    per_page = page_size(request)
+    per_page = page_size(request, PAGE_SIZES)
     page = paginate(request, rows, per_page)
     context = {
         "form": form,

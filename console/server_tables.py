@@ -2,13 +2,11 @@
 
 import django_tables2 as tables
 
+from console.paging import HtmxTable
 from console.servers import GpuServer
 
-PAGE_SIZES = (10, 25, 50, 100)
-DEFAULT_PAGE_SIZE = 25
 
-
-class ServerTable(tables.Table):
+class ServerTable(HtmxTable):
     name = tables.TemplateColumn(
         "<a href=\"{% url 'servers:detail' record.pk %}\">{{ record.name }}</a>",
         verbose_name="Server name",
@@ -34,14 +32,17 @@ class ServerTable(tables.Table):
         verbose_name="Created", format="Y-m-d H:i", attrs={"td": {"class": "nowrap"}}
     )
 
-    class Meta:
+    htmx_target = "#server-table"
+    empty_title = "No GPU servers yet"
+    empty_filtered_title = "No GPU servers match"
+    empty_hint = "An administrator creates the GPU servers of this account; they appear here."
+
+    class Meta(HtmxTable.Meta):
         model = GpuServer
         fields = ("name", "status", "gpu", "flavor", "image", "created_at")
-        template_name = "console/server_table.html"
         attrs = {"class": "table", "id": "servers"}
         row_attrs = {"id": lambda record: f"server-row-{record.pk}"}
         order_by = ("name",)
-        empty_text = "No GPU servers match."
 
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)

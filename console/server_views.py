@@ -8,23 +8,15 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
-from django_tables2 import RequestConfig
 
 from console import server_services
 from console.access import current_account, get_for_account, require_change
+from console.paging import PAGE_SIZES, configure_table, page_size
 from console.server_forms import ServerFilter, ServerImageForm, suggested_image_name
-from console.server_tables import DEFAULT_PAGE_SIZE, PAGE_SIZES, ServerTable
+from console.server_tables import ServerTable
 from console.servers import GpuServer
 from images.models import Image
 from images.pipeline.errors import human_size
-
-
-def _per_page(request: HttpRequest) -> int:
-    try:
-        per_page = int(request.GET.get("per_page") or DEFAULT_PAGE_SIZE)
-    except ValueError:
-        return DEFAULT_PAGE_SIZE
-    return per_page if per_page in PAGE_SIZES else DEFAULT_PAGE_SIZE
 
 
 def _get_server(request: HttpRequest, pk) -> GpuServer:
@@ -38,16 +30,17 @@ def server_list(request: HttpRequest) -> HttpResponse:
     queryset = GpuServer.objects.filter(account=account).select_related("image")
     server_filter = ServerFilter(request.GET or None, queryset=queryset)
     servers = server_filter.qs if server_filter.is_bound and server_filter.is_valid() else queryset
-    per_page = _per_page(request)
-    table = ServerTable(servers, account=account)
-    RequestConfig(request, paginate={"per_page": per_page}).configure(table)
+    per_page = page_size(request)
+    filtered = any(request.GET.get(name) for name in ("name", "status"))
+    table = ServerTable(servers, account=account, filtered=filtered)
+    configure_table(request, table, per_page)
     context = {
         "filter": server_filter,
         "table": table,
         "per_page": per_page,
         "page_sizes": PAGE_SIZES,
         "sort": request.GET.get("sort", ""),
-        "filtered": any(request.GET.get(name) for name in ("name", "status")),
+        "filtered": filtered,
     }
     template = "console/server_list.html"
     if request.htmx and not request.htmx.boosted:

@@ -16,8 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from console.access import current_account, require_change
-from console.activity import HistoryFilterForm, paginate, time_zone_name
+from console.activity import HistoryFilterForm, time_zone_name
 from console.models import WorkHistory
+from console.paging import paginate
 from images import services
 from images.access import get_image_for_change, get_image_for_read, is_owner
 from images.detail_forms import EDITABLE, EditableField, TagForm

@@ -1,26 +1,11 @@
 import django_tables2 as tables
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.urls import reverse
 from django.utils.html import format_html
 
 from console.models import Account
+from console.paging import HtmxTable
 from images.models import Image
 from images.pipeline.errors import human_size
-
-PAGE_SIZES = (10, 25, 50, 100)
-DEFAULT_PAGE_SIZE = 25
-
-
-class ForgivingPaginator(Paginator):
-    """A page number out of range shows the nearest page instead of an error."""
-
-    def validate_number(self, number):
-        try:
-            return super().validate_number(number)
-        except PageNotAnInteger:
-            return 1
-        except EmptyPage:
-            return 1 if int(number) < 1 else max(self.num_pages, 1)
 
 
 def poll_delay(round_: int) -> int:
@@ -51,7 +36,7 @@ def _row_attr(name: str):
     return value
 
 
-class ImageTable(tables.Table):
+class ImageTable(HtmxTable):
     image_ids = tables.CheckBoxColumn(
         accessor="pk",
         attrs={
@@ -77,7 +62,12 @@ class ImageTable(tables.Table):
         verbose_name="Created", format="Y-m-d H:i", attrs={"td": {"class": "nowrap"}}
     )
 
-    class Meta:
+    htmx_target = "#image-table"
+    empty_title = "No images yet"
+    empty_filtered_title = "No images match"
+    empty_hint = "Create an image from a qcow2 file URL, an upload or a running GPU server."
+
+    class Meta(HtmxTable.Meta):
         model = Image
         fields = (
             "image_ids",
@@ -91,21 +81,16 @@ class ImageTable(tables.Table):
             "size",
             "created_at",
         )
-        template_name = "images/_image_table.html"
         attrs = {"class": "table", "id": "images"}
         row_attrs = {
             name: _row_attr(name)
             for name in ("id", "data-status", "hx-get", "hx-trigger", "hx-swap", "hx-target")
         }
         order_by = ("-created_at",)
-        empty_text = "No images match."
 
-    def __init__(
-        self, *args, account: Account, poll_round: int = 0, filtered: bool = False, **kwargs
-    ):
+    def __init__(self, *args, account: Account, poll_round: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
         self.account = account
-        self.filtered = filtered
         self.poll_round = max(0, poll_round)
 
     def render_name(self, record: Image) -> str:

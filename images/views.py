@@ -7,15 +7,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_tables2 import RequestConfig
 
 from console.access import current_account, require_change
+from console.paging import PAGE_SIZES, configure_table, page_size
 from images import services
 from images.access import get_image_for_change, get_image_for_read
 from images.filters import ImageFilter
 from images.forms import ImageCreateForm
 from images.models import Image
-from images.tables import DEFAULT_PAGE_SIZE, PAGE_SIZES, ForgivingPaginator, ImageTable
+from images.tables import ImageTable
 from images.uploads import TOO_LARGE_FLAG
 
 
@@ -31,15 +31,10 @@ def _list_context(request: HttpRequest) -> dict:
     queryset = Image.objects.visible_to(account).select_related("account")
     image_filter = ImageFilter(request.GET or None, queryset=queryset)
     images = image_filter.qs if image_filter.is_bound and image_filter.is_valid() else queryset
-    per_page = _int(request.GET.get("per_page"), DEFAULT_PAGE_SIZE)
-    if per_page not in PAGE_SIZES:
-        per_page = DEFAULT_PAGE_SIZE
+    per_page = page_size(request)
     filtered = any(request.GET.get(name) for name in ("name", "status", "os_type", "visibility"))
     table = ImageTable(images, account=account, filtered=filtered)
-    RequestConfig(request, paginate=False).configure(table)
-    table.paginate(
-        paginator_class=ForgivingPaginator, page=request.GET.get("page") or 1, per_page=per_page
-    )
+    configure_table(request, table, per_page)
     return {
         "filter": image_filter,
         "table": table,
@@ -70,7 +65,7 @@ def image_row(request: HttpRequest, pk) -> HttpResponse:
     if request.GET.get("since") != image.status:
         poll_round = 0  # something moved: look again soon
     table = ImageTable([image], account=current_account(request), poll_round=poll_round)
-    return render(request, "images/_image_row.html", {"table": table, "row": table.rows[0]})
+    return render(request, "_table_row.html", {"table": table, "row": table.rows[0]})
 
 
 @require_http_methods(["GET", "POST"])

@@ -249,3 +249,9 @@ def test_it_renders_no_inline_script_style_or_hx_on(world, alice_client):
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), url
         assert " style=" not in html, url
         assert "hx-on" not in html, url
+
+
+def test_it_says_whether_the_list_is_empty_or_filtered_out(world, alice_client):
+    url = reverse("servers:list")
+    assert b"No GPU servers yet" in alice_client.get(url).content
+    assert b"No GPU servers match" in alice_client.get(url, {"name": "zzz"}).content

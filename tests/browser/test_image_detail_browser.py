@@ -122,7 +122,7 @@ def test_it_follows_the_import_live_and_stops_shares_when_made_private(world, pa
         status=Image.Status.ACTIVE, size=1_048_576, os_hash_value="ab" * 64
     )
     expect(page.locator("#image-status .badge")).to_have_text("Active", timeout=10_000)
-    expect(page.locator("#details-panel")).to_contain_text("1.0 MB")
+    expect(page.locator("#details-panel")).to_contain_text("1 MiB")
     expect(page.locator("#image-status")).not_to_have_attribute("hx-get", re.compile(".+"))
 
     # Shared -> Private asks how many accounts lose access, then stops every share.
