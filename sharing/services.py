@@ -17,9 +17,9 @@ from django.utils import timezone
 from console import work_history
 from console.models import Account
 from images.models import Image
+from images.services import record_image
 from sharing.models import ACCOUNT_ID_PATTERN, Share
 
-RESOURCE_TYPE = "Image"
 TOPIC_CREATE = "CreateImageMember"
 TOPIC_SET = "SetImageMember"
 TOPIC_DELETE = "DeleteImageMember"
@@ -90,19 +90,6 @@ def share_refusal(image: Image, target_account_id: str) -> ValidationError | Non
     return None
 
 
-def _record(image: Image, event_topic: str, details: str, *, actor, **kwargs) -> None:
-    work_history.record(
-        account=image.account,
-        resource_type=RESOURCE_TYPE,
-        resource_id=image.id,
-        resource_name=image.name,
-        event_topic=event_topic,
-        details=details,
-        actor=actor,
-        **kwargs,
-    )
-
-
 def share_create(*, image: Image, target_account_id: str, actor) -> Share:
     """Share ``image`` with the account typed as ``target_account_id`` (status Pending).
 
@@ -115,7 +102,7 @@ def share_create(*, image: Image, target_account_id: str, actor) -> Share:
         locked = Image.objects.select_for_update().select_related("account").get(pk=image.pk)
         refusal = share_refusal(locked, target)
         if refusal is not None:
-            _record(
+            record_image(
                 locked,
                 TOPIC_CREATE,
                 f"Refused to share with account {target[:64]}: {refusal.messages[0]}",
@@ -131,7 +118,7 @@ def share_create(*, image: Image, target_account_id: str, actor) -> Share:
                 requested_by=actor,
                 modified_at=now,
             )
-            _record(
+            record_image(
                 locked,
                 TOPIC_CREATE,
                 f"Shared image {locked.name} with account {target} (Pending)",
@@ -190,7 +177,7 @@ def share_accept(*, image_id, account: Account, actor) -> Share:
         share.status = Share.Status.ACCEPTED
         share.modified_at = timezone.now()
         share.save(update_fields=["status", "modified_at"])
-        _record(
+        record_image(
             share.image,
             TOPIC_SET,
             f"Account {account.id} accepted the share of image {share.image.name}",
@@ -222,7 +209,7 @@ def share_reject(*, image_id, account: Account, actor) -> Share:
             details = f"Account {account.id} rejected the share of image {name}"
         else:
             details = f"Account {account.id} removed image {name} from its list (Rejected)"
-        _record(share.image, TOPIC_SET, details, actor=actor)
+        record_image(share.image, TOPIC_SET, details, actor=actor)
     return share
 
 
@@ -241,7 +228,7 @@ def share_stop(*, share: Share, actor) -> None:
             raise ValidationError(ERROR_SHARE_GONE, code="share_gone")
         image = Image.objects.select_related("account").get(pk=share.image_id)
         Share.objects.filter(pk=locked["pk"]).delete()
-        _record(
+        record_image(
             image,
             TOPIC_DELETE,
             f"Stopped sharing image {image.name} with account {locked['target_account_id']} "
