@@ -24,13 +24,16 @@ from images.access import get_image_for_change, get_image_for_read, is_owner
 from images.detail_forms import EDITABLE, EditableField, TagForm
 from images.models import MAX_TAGS, Image
 from images.tables import poll_delay
+from sharing.services import image_share_blocker
 
 TABS = (("details", "Details"), ("tags", "Tags"), ("history", "Work History"))
 HISTORY_PAGE_SIZE = 20
 
 SHARE_BLOCKED_VIEWER = "Viewers have read-only access"
-SHARE_BLOCKED_SERVER = "Images made from a GPU server cannot be shared"
-SHARE_BLOCKED_PRIVATE = "Set Visibility to Shared to share this image"
+SHARE_BLOCKED_HINTS = {
+    "server_origin": "Images made from a GPU server cannot be shared",
+    "private": "Set Visibility to Shared to share this image",
+}
 
 
 def detail_queryset():
@@ -77,13 +80,11 @@ def _can_edit(request: HttpRequest, image: Image) -> bool:
 
 
 def _share_blocker(request: HttpRequest, image: Image) -> str:
+    """Why the "Share to another Account" button is disabled, as a short hint."""
     if not _can_edit(request, image):
         return SHARE_BLOCKED_VIEWER
-    if image.origin != Image.Origin.UPLOAD:
-        return SHARE_BLOCKED_SERVER
-    if image.visibility != Image.Visibility.SHARED:
-        return SHARE_BLOCKED_PRIVATE
-    return ""
+    blocker = image_share_blocker(image)
+    return SHARE_BLOCKED_HINTS[blocker.code] if blocker is not None else ""
 
 
 def _base_context(request: HttpRequest, image: Image, tab: str = "details") -> dict:
