@@ -146,3 +146,41 @@
   });
   document.addEventListener("DOMContentLoaded", function () { syncSource(document); syncTags(); });
 })();
+
+/* htmx does not swap error answers: say what happened instead of doing nothing. */
+(function () {
+  "use strict";
+  var MESSAGES = {
+    403: "Not allowed: your role in this account cannot make this change.",
+    404: "Not found: it may have been deleted, or it belongs to another account.",
+    409: "This could not be done in the current state; reload the page and try again."
+  };
+  function toast(text) {
+    var box = document.getElementById("toasts");
+    if (!box) { return; }
+    var item = document.createElement("div");
+    item.className = "toast toast-error";
+    item.setAttribute("role", "status");
+    item.setAttribute("data-toast", "");
+    var span = document.createElement("span");
+    span.className = "toast-text";
+    span.textContent = text;
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "toast-close";
+    close.setAttribute("data-toast-close", "");
+    close.setAttribute("aria-label", "Dismiss");
+    close.textContent = "\u00d7";
+    item.appendChild(span);
+    item.appendChild(close);
+    box.appendChild(item);
+    setTimeout(function () { item.remove(); }, 12000);
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    toast(MESSAGES[status] || "Something went wrong (HTTP " + status + "). Try again in a moment.");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    toast("The console cannot be reached. Check your connection and try again.");
+  });
+})();
