@@ -7,22 +7,16 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from console.models import WorkHistory
 from console.server_services import server_image_create
 from console.servers import GpuServer
 from images.models import Image
+from sharing import services as sharing_services
 from sharing.models import Share
 from tests.support.images import qcow2_bytes
 from tests.support.personas import BETA_ID
-
-try:
-    from sharing import services as sharing_services
-
-    reverse("sharing:share", args=[uuid.uuid4()])
-except (ImportError, NoReverseMatch):  # the sharing flow is not there yet
-    pytest.skip("sharing:share does not exist yet", allow_module_level=True)
 
 
 @pytest.fixture

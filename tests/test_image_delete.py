@@ -131,9 +131,6 @@ def test_it_only_accepts_post(world, alice_client):
     assert Image.objects.filter(pk=image.pk).exists()
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="row locks need PostgreSQL (SQLite has none)"
-)
 @pytest.mark.django_db(transaction=True)
 def test_it_never_deletes_an_image_turned_protected_concurrently(world):
     image = make_image(world.acme)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 
 from images import services as image_services
 from images.models import Image
@@ -23,9 +23,9 @@ WAIT = 10
 
 
 @pytest.fixture(autouse=True)
-def _postgresql_only(transactional_db) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL; SQLite serialises whole transactions")
+def _real_transactions(transactional_db) -> None:
+    """PostgreSQL locks the rows; SQLite (IMMEDIATE transactions) the whole database:
+    either way the second transaction waits for the first."""
 
 
 class Worker(threading.Thread):
