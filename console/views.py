@@ -1,12 +1,21 @@
 """Sign-in, account switching and the service home."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from console.middleware import SESSION_ACCOUNT_KEY, account_not_required
+
+
+@require_GET
+@login_not_required
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages that name none (the admin site)."""
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 @require_GET
