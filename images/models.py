@@ -23,27 +23,29 @@ class OsType(models.TextChoices):
     UBUNTU = "ubuntu", "Ubuntu"
 
 
+def _accepted_share(account: Account) -> Q:
+    """Images with a share to ``account`` that it accepted, while the image can still be
+    shared (Shared, uploaded): access ends the moment either stops being true, whatever
+    path changed it."""
+    from sharing.models import Share
+
+    accepted = Share.objects.filter(
+        target_account_id=account.id, status=Share.Status.ACCEPTED
+    ).values("image_id")
+    return Q(id__in=accepted, visibility="Shared", origin="upload")
+
+
 class ImageQuerySet(models.QuerySet):
     def owned_by(self, account: Account) -> "ImageQuerySet":
         return self.filter(account=account)
 
     def shared_with(self, account: Account) -> "ImageQuerySet":
         """Images another account shared with ``account`` and ``account`` accepted."""
-        from sharing.models import Share
-
-        accepted = Share.objects.filter(
-            target_account_id=account.id, status=Share.Status.ACCEPTED
-        ).values("image_id")
-        return self.filter(id__in=accepted).exclude(account=account)
+        return self.filter(_accepted_share(account)).exclude(account=account)
 
     def visible_to(self, account: Account) -> "ImageQuerySet":
         """What a user of ``account`` may read: its own images and accepted shares."""
-        from sharing.models import Share
-
-        accepted = Share.objects.filter(
-            target_account_id=account.id, status=Share.Status.ACCEPTED
-        ).values("image_id")
-        return self.filter(Q(account=account) | Q(id__in=accepted))
+        return self.filter(Q(account=account) | _accepted_share(account))
 
 
 class Image(models.Model):

@@ -212,3 +212,16 @@ def test_it_needs_the_same_queries_for_5_and_500_images(
         alice_client.get(
             LIST, {"per_page": 100, "status": "Queued"}, headers={"HX-Request": "true"}
         )
+
+
+def test_it_gives_receivers_nothing_once_the_image_cannot_be_shared(world, bob_client):
+    image = make_image(world.acme, name="acme-shared", visibility="Shared")
+    Share.objects.create(
+        image=image, target_account_id=world.beta.id, status="Accepted", modified_at=timezone.now()
+    )
+    detail = reverse("images:detail", args=[image.pk])
+    assert bob_client.get(detail).status_code == 200
+    # Even a change made outside the console's services ends the access at once.
+    Image.objects.filter(pk=image.pk).update(visibility="Private")
+    assert _names(bob_client.get(LIST)) == []
+    assert bob_client.get(detail).status_code == 404
