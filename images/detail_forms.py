@@ -5,35 +5,16 @@ from dataclasses import dataclass
 
 from django import forms
 
+from images.forms import MSG_TAG_KEY, MSG_TAG_VALUE, gb_field
 from images.models import MAX_MIN_DISK_GB, MAX_MIN_RAM_GB, Image
-
-MSG_TAG_KEY = "Enter a key of 1 to 128 characters."
-MSG_TAG_VALUE = "Tag values are at most 256 characters."
-
-
-def _gb_field(label: str, maximum: int) -> forms.IntegerField:
-    message = f"{label} must be a whole number of GB between 0 and {maximum:,}."
-    return forms.IntegerField(
-        label=label,
-        min_value=0,
-        max_value=maximum,
-        help_text=f"GB, 0-{maximum:,}",
-        widget=forms.NumberInput(attrs={"min": 0, "max": maximum, "step": 1}),
-        error_messages={
-            "required": f"Enter the {label.lower()} in GB.",
-            "invalid": message,
-            "min_value": message,
-            "max_value": message,
-        },
-    )
 
 
 class MinDiskForm(forms.Form):
-    min_disk_gb = _gb_field("Minimum Disk", MAX_MIN_DISK_GB)
+    min_disk_gb = gb_field("Minimum Disk", MAX_MIN_DISK_GB)
 
 
 class MinRamForm(forms.Form):
-    min_ram_gb = _gb_field("Minimum RAM", MAX_MIN_RAM_GB)
+    min_ram_gb = gb_field("Minimum RAM", MAX_MIN_RAM_GB)
 
 
 class VisibilityForm(forms.Form):

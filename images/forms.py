@@ -46,6 +46,25 @@ class ImageNameField(forms.CharField):
         self.error_messages["required"] = "Enter an image name."
 
 
+def gb_field(label: str, maximum: int) -> forms.IntegerField:
+    """A whole number of GB from 0 to ``maximum`` (Minimum Disk, Minimum RAM)."""
+    out_of_range = f"{label} must be between 0 and {maximum:,} GB."
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        max_value=maximum,
+        initial=0,
+        help_text=f"GB, 0-{maximum:,}",
+        widget=forms.NumberInput(attrs={"min": 0, "max": maximum, "step": 1}),
+        error_messages={
+            "required": f"Enter the {label.lower()} in GB.",
+            "invalid": "Enter a whole number of GB.",
+            "min_value": out_of_range,
+            "max_value": out_of_range,
+        },
+    )
+
+
 def parse_tags(keys: list[str], values: list[str]) -> tuple[list[tuple[str, str]], list[str]]:
     """Pairs from parallel key/value inputs (blank rows ignored) and the errors found."""
     pairs: list[tuple[str, str]] = []
@@ -104,32 +123,8 @@ class ImageCreateForm(forms.Form):
         choices=[("", "Select an OS type"), *OsType.choices],
         error_messages={"required": "Select an OS type.", "invalid_choice": "Select an OS type."},
     )
-    min_disk_gb = forms.IntegerField(
-        label="Minimum Disk",
-        min_value=0,
-        max_value=MAX_MIN_DISK_GB,
-        initial=0,
-        help_text=f"GB, 0-{MAX_MIN_DISK_GB:,}",
-        error_messages={
-            "required": "Enter the minimum disk in GB.",
-            "invalid": "Enter a whole number of GB.",
-            "min_value": f"Minimum Disk must be between 0 and {MAX_MIN_DISK_GB:,} GB.",
-            "max_value": f"Minimum Disk must be between 0 and {MAX_MIN_DISK_GB:,} GB.",
-        },
-    )
-    min_ram_gb = forms.IntegerField(
-        label="Minimum RAM",
-        min_value=0,
-        max_value=MAX_MIN_RAM_GB,
-        initial=0,
-        help_text=f"GB, 0-{MAX_MIN_RAM_GB:,}",
-        error_messages={
-            "required": "Enter the minimum RAM in GB.",
-            "invalid": "Enter a whole number of GB.",
-            "min_value": f"Minimum RAM must be between 0 and {MAX_MIN_RAM_GB:,} GB.",
-            "max_value": f"Minimum RAM must be between 0 and {MAX_MIN_RAM_GB:,} GB.",
-        },
-    )
+    min_disk_gb = gb_field("Minimum Disk", MAX_MIN_DISK_GB)
+    min_ram_gb = gb_field("Minimum RAM", MAX_MIN_RAM_GB)
     visibility = forms.ChoiceField(
         label="Visibility",
         choices=Image.Visibility.choices,

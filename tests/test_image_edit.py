@@ -86,7 +86,7 @@ def test_it_shows_the_edit_form_in_place_for_htmx_and_as_a_page_without(world, a
         (
             "min-disk",
             {"min_disk_gb": "12289"},
-            "Minimum Disk must be a whole number of GB between 0 and 12,288.",
+            "Minimum Disk must be between 0 and 12,288 GB.",
         ),
         ("min-disk", {"min_disk_gb": "-1"}, "between 0 and 12,288"),
         ("min-disk", {"min_disk_gb": "abc"}, "whole number of GB"),

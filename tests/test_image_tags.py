@@ -70,9 +70,9 @@ def test_it_refuses_a_duplicate_key_with_a_clear_message(world, alice_client):
 
 def test_it_checks_key_and_value_lengths(world, alice_client):
     image = make_image(world.acme)
-    assert "Enter a key of 1 to 128 characters." in _add(alice_client, image, "").content.decode()
+    assert "Tag keys are 1 to 128 characters." in _add(alice_client, image, "").content.decode()
     html = _add(alice_client, image, "k" * 129).content.decode()
-    assert "Enter a key of 1 to 128 characters." in html
+    assert "Tag keys are 1 to 128 characters." in html
     html = _add(alice_client, image, "k", "v" * 257).content.decode()
     assert "Tag values are at most 256 characters." in html
     _add(alice_client, image, "k" * 128, "v" * 256)
