@@ -8,8 +8,8 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from console.servers import GpuServer
-from images.forms import ImageNameField
-from images.models import Image, OsType
+from images.forms import ImageNameField, os_type_field
+from images.models import Image
 
 
 class ServerFilter(django_filters.FilterSet):
@@ -32,11 +32,7 @@ class ServerImageForm(forms.Form):
     """The Create Image popup: the image name, and the OS type only when it is unknown."""
 
     name = ImageNameField()
-    os_type = forms.ChoiceField(
-        label="OS type",
-        choices=[("", "Select an OS type"), *OsType.choices],
-        error_messages={"required": "Select an OS type.", "invalid_choice": "Select an OS type."},
-    )
+    os_type = os_type_field()
 
     def __init__(self, *args, ask_os_type: bool, **kwargs):
         super().__init__(*args, **kwargs)

@@ -46,6 +46,14 @@ class ImageNameField(forms.CharField):
         self.error_messages["required"] = "Enter an image name."
 
 
+def os_type_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label="OS type",
+        choices=[("", "Select an OS type"), *OsType.choices],
+        error_messages={"required": "Select an OS type.", "invalid_choice": "Select an OS type."},
+    )
+
+
 def gb_field(label: str, maximum: int) -> forms.IntegerField:
     """A whole number of GB from 0 to ``maximum`` (Minimum Disk, Minimum RAM)."""
     out_of_range = f"{label} must be between 0 and {maximum:,} GB."
@@ -118,11 +126,7 @@ class ImageCreateForm(forms.Form):
         help_text="A .qcow2 file from your computer",
         widget=forms.ClearableFileInput(attrs={"accept": ".qcow2"}),
     )
-    os_type = forms.ChoiceField(
-        label="OS type",
-        choices=[("", "Select an OS type"), *OsType.choices],
-        error_messages={"required": "Select an OS type.", "invalid_choice": "Select an OS type."},
-    )
+    os_type = os_type_field()
     min_disk_gb = gb_field("Minimum Disk", MAX_MIN_DISK_GB)
     min_ram_gb = gb_field("Minimum RAM", MAX_MIN_RAM_GB)
     visibility = forms.ChoiceField(
