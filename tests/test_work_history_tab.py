@@ -71,7 +71,7 @@ def test_it_filters_by_event_topic_and_result(world, alice_client):
     assert _details_in_order(html) == ["refused"]
     html = alice_client.get(_url(image, topic="CreateTag", result="Failure")).content.decode()
     assert _details_in_order(html) == []
-    assert "No work matches these filters." in html
+    assert "Nothing matches these filters." in html
     # The topic choices are the image's own topics.
     assert '<option value="CreateTag" selected>' in html and '<option value="SetImage">' in html
     assert '<option value="DeleteImage"' not in html
