@@ -31,6 +31,14 @@ CHROMIUM_ARGS = [
 ]
 DEMO_PASSWORD = "demo-password-1"
 
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # Worker and live-server threads open their own connections; closing each after
+    # use lets the test database be dropped at the end of the run.
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
 pytest_plugins = [
     "tests.support.personas",
     "tests.support.worker",
