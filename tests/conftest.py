@@ -31,6 +31,7 @@ CHROMIUM_ARGS = [
 ]
 DEMO_PASSWORD = "demo-password-1"
 
+
 def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
 
