@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "console",
     "images",
     "sharing",
+    "servers",
 ]
 
 MIDDLEWARE = [

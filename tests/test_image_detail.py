@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from console.servers import GpuServer
 from images.models import Image, Tag
+from servers.models import GpuServer
 from sharing.models import Share
 from tests.support.detail_factory import make_image
 

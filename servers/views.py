@@ -9,14 +9,15 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from console import server_services
 from console.access import current_account, get_for_account, require_change
 from console.paging import PAGE_SIZES, configure_table, page_size
-from console.server_forms import ServerFilter, ServerImageForm, suggested_image_name
-from console.server_tables import ServerTable
-from console.servers import GpuServer
 from images.models import Image
 from images.pipeline.errors import human_size
+from servers import services as server_services
+from servers.filters import ServerFilter
+from servers.forms import ServerImageForm, suggested_image_name
+from servers.models import GpuServer
+from servers.tables import ServerTable
 
 
 def _get_server(request: HttpRequest, pk) -> GpuServer:
@@ -42,9 +43,9 @@ def server_list(request: HttpRequest) -> HttpResponse:
         "sort": request.GET.get("sort", ""),
         "filtered": filtered,
     }
-    template = "console/server_list.html"
+    template = "servers/server_list.html"
     if request.htmx and not request.htmx.boosted:
-        template, context["oob"] = "console/server_list.html#table", True
+        template, context["oob"] = "servers/server_list.html#table", True
     response = render(request, template, context)
     # The same URL answers a page or a fragment: caches must keep them apart.
     patch_vary_headers(response, ["HX-Request"])
@@ -78,7 +79,7 @@ def server_detail(request: HttpRequest, pk) -> HttpResponse:
             for image in Image.objects.filter(account=account, source_server_id=server.pk)[:10]
         ],
     }
-    return render(request, "console/server_detail.html", context)
+    return render(request, "servers/server_detail.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -114,5 +115,5 @@ def server_create_image(request: HttpRequest, pk) -> HttpResponse:
                     return HttpResponseClientRedirect(reverse("images:list"))
                 return redirect("images:list")
     if request.htmx:
-        return render(request, "console/server_create_image.html#form", context, status=status)
-    return render(request, "console/server_create_image.html", context, status=status)
+        return render(request, "servers/server_create_image.html#form", context, status=status)
+    return render(request, "servers/server_create_image.html", context, status=status)

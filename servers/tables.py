@@ -3,7 +3,7 @@
 import django_tables2 as tables
 
 from console.paging import HtmxTable
-from console.servers import GpuServer
+from servers.models import GpuServer
 
 
 class ServerTable(HtmxTable):
@@ -24,7 +24,7 @@ class ServerTable(HtmxTable):
     )
     flavor = tables.Column(verbose_name="Flavor", default="-")
     image = tables.TemplateColumn(
-        template_name="console/server_cell_image.html",
+        template_name="servers/_server_cell_image.html",
         verbose_name="Image",
         order_by=("image__name", "name"),
     )
