@@ -11,13 +11,12 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from console.access import current_account
+from console.htmx import ConsoleRequest, render_page
 from console.models import WorkHistory
 from console.paging import page_size, paginate
 
@@ -166,7 +165,7 @@ def _existing_images(account, rows: Iterable[WorkHistory]) -> set[str]:
 
 
 @require_GET
-def activity_history(request: HttpRequest) -> HttpResponse:
+def activity_history(request: ConsoleRequest) -> HttpResponse:
     account = current_account(request)
     form = ActivityFilterForm(request.GET or None)
     rows = form.filter(WorkHistory.objects.for_account(account))
@@ -182,16 +181,10 @@ def activity_history(request: HttpRequest) -> HttpResponse:
         "existing_images": _existing_images(account, page.object_list),
         "query": _query_without_page(request),
     }
-    template = "console/activity_history.html"
-    if request.htmx and not request.htmx.boosted:
-        template += "#results"
-        context["oob"] = True
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render_page(request, "console/activity_history.html", context, fragment="results")
 
 
-def _query_without_page(request: HttpRequest) -> str:
+def _query_without_page(request: ConsoleRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
@@ -246,7 +239,7 @@ def _json_stream(queryset) -> Iterator[str]:
 
 
 @require_GET
-def activity_download(request: HttpRequest, fmt: str) -> HttpResponse:
+def activity_download(request: ConsoleRequest, fmt: str) -> HttpResponse:
     """The filtered history as a file, streamed row by row in constant memory."""
     account = current_account(request)
     form = ActivityFilterForm(request.GET or None)

@@ -2,30 +2,31 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from console.htmx import ConsoleRequest
 from console.middleware import SESSION_ACCOUNT_KEY, account_not_required
 
 
 @require_GET
 @login_not_required
-def favicon(request: HttpRequest) -> HttpResponse:
+def favicon(request: ConsoleRequest) -> HttpResponse:
     """Browsers ask for /favicon.ico on pages that name none (the admin site)."""
     return redirect(static("img/favicon.svg"), permanent=True)
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: ConsoleRequest) -> HttpResponse:
     return redirect("images:list")
 
 
 @require_POST
 @account_not_required
-def switch_account(request: HttpRequest) -> HttpResponse:
+def switch_account(request: ConsoleRequest) -> HttpResponse:
     account_id = request.POST.get("account_id", "")
     membership = next((m for m in request.memberships if m.account_id == account_id), None)
     if membership is None:
