@@ -24,7 +24,8 @@ from console.htmx import (
     trigger,
 )
 from console.models import WorkHistory
-from console.paging import paginate
+from console.paging import configure_table
+from console.tables import WorkHistoryTable
 from images import services
 from images.access import get_image_for_change, get_image_for_read, is_owner
 from images.detail_forms import EDITABLE, EditableField, TagForm
@@ -112,8 +113,16 @@ def _history_context(request: ConsoleRequest, image: Image) -> dict:
     rows = WorkHistory.objects.filter(account_id=image.account_id).for_resource(image.pk)
     topics = list(rows.order_by("event_topic").values_list("event_topic", flat=True).distinct())
     form = HistoryFilterForm(request.GET, topics=topics)
-    page = paginate(request, form.filter(rows), HISTORY_PAGE_SIZE)
-    return {"history_form": form, "page": page, "existing_images": set()}
+    table = WorkHistoryTable(
+        form.filter(rows),
+        account=current_account(request),
+        table_id="history-table",
+        htmx_target="#image-tabs",
+        time_zone=time_zone_name(),
+        filtered=form.active,
+    )
+    configure_table(request, table, HISTORY_PAGE_SIZE)
+    return {"history_form": form, "history_table": table}
 
 
 def detail_context(request: ConsoleRequest, image: Image, tab: str, **extra) -> dict:

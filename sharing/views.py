@@ -14,11 +14,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from console.access import current_account, require_change
 from console.htmx import ConsoleRequest, redirect_after_change, render_page, trigger
-from console.models import Account
+from console.paging import PAGE_SIZES, configure_table, page_size
 from images.access import get_image_for_change
 from sharing import services
 from sharing.forms import ShareCreateForm, ShareReceiveForm
 from sharing.models import Share
+from sharing.tables import PendingShareTable
 
 FIELD_ERRORS = {"malformed_account_id", "own_account", "already_shared"}
 
@@ -108,17 +109,30 @@ def receive(request: ConsoleRequest) -> HttpResponse:
 def pending(request: ConsoleRequest) -> HttpResponse:
     """Pending shares: what other accounts shared with the current account, waiting for
     Accept or Reject."""
-    return render(
-        request, "sharing/pending_shares.html", {"shares": _pending(current_account(request))}
+    return render_page(
+        request,
+        "sharing/pending_shares.html",
+        _pending_context(request),
+        fragment="pending-section",
     )
 
 
-def _pending(account: Account):
-    return (
+def _pending_context(request: ConsoleRequest, **extra) -> dict:
+    account = current_account(request)
+    shares = (
         Share.objects.pending_for(account)
         .select_related("image", "image__account", "requested_by")
-        .order_by("-modified_at", "id")
+        .order_by("-modified_at", "-id")
     )
+    table = PendingShareTable(
+        shares,
+        request=request,
+        account=account,
+        can_change=bool(request.membership and request.membership.can_change),
+    )
+    per_page = page_size(request)
+    configure_table(request, table, per_page)
+    return {"table": table, "per_page": per_page, "page_sizes": PAGE_SIZES, **extra}
 
 
 def _answered(request: ConsoleRequest, share: Share) -> HttpResponse:
@@ -127,7 +141,7 @@ def _answered(request: ConsoleRequest, share: Share) -> HttpResponse:
     return render(
         request,
         "sharing/pending_shares.html#pending-section",
-        {"shares": _pending(current_account(request)), "answered": share},
+        {**_pending_context(request, answered=share), "oob": True},
     )
 
 
