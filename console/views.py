@@ -1,10 +1,13 @@
 """Sign-in, account switching and the service home."""
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
+from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -35,9 +38,21 @@ def switch_account(request: ConsoleRequest) -> HttpResponse:
     request.session[SESSION_ACCOUNT_KEY] = membership.account_id
     messages.success(request, f"Switched to account {membership.account.name}.")
     target = request.POST.get("next", "")
-    # Object pages of the previous account would answer 404: only list pages are kept.
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ) or not target.rstrip("/").endswith(("/images", "/servers", "/activity")):
+    ):
         return redirect("images:list")
-    return redirect(target)
+    return redirect(target if _is_list_page(target) else "images:list")
+
+
+# Pages that list what the current account has; they read the same in any account. Object
+# pages of the previous account would answer 404 in the new one.
+LIST_PAGES = {"images:list", "servers:list", "activity:history", "sharing:pending"}
+
+
+def _is_list_page(url: str) -> bool:
+    try:
+        match = resolve(urlsplit(url).path)
+    except Resolver404:
+        return False
+    return match.view_name in LIST_PAGES

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from console.access import current_account, get_for_account, require_change
@@ -15,7 +14,9 @@ from servers import services as server_services
 from servers.filters import ServerFilter
 from servers.forms import ServerImageForm, suggested_image_name
 from servers.models import GpuServer
-from servers.tables import ServerTable
+from servers.tables import ServerImageTable, ServerTable
+
+SERVER_IMAGES_PAGE_SIZE = 10
 
 
 def _get_server(request: ConsoleRequest, pk) -> GpuServer:
@@ -66,12 +67,13 @@ def server_detail(request: ConsoleRequest, pk) -> HttpResponse:
         "image_visible": bool(
             server.image and Image.objects.visible_to(account).filter(pk=server.image_id).exists()
         ),
-        "server_images": [
-            (image, "-" if image.size is None else human_size(image.size))
-            for image in Image.objects.filter(account=account, source_server_id=server.pk)[:10]
-        ],
     }
-    return render(request, "servers/server_detail.html", context)
+    images = ServerImageTable(
+        Image.objects.filter(account=account, source_server_id=server.pk), server=server
+    )
+    configure_table(request, images, SERVER_IMAGES_PAGE_SIZE)
+    context["images_table"] = images
+    return render_page(request, "servers/server_detail.html", context, fragment="images")
 
 
 @require_http_methods(["GET", "POST"])
