@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "images",
     "sharing",
     "servers",
+    "demo",
 ]
 
 MIDDLEWARE = [
