@@ -177,9 +177,12 @@ class Image(models.Model):
         return self.name
 
     @classmethod
-    def shareable_q(cls) -> Q:
-        """Images that may be shared with another account: uploaded and Shared."""
-        return Q(origin=cls.Origin.UPLOAD, visibility=cls.Visibility.SHARED)
+    def shareable_q(cls, prefix: str = "") -> Q:
+        """Images that may be shared with another account: uploaded and Shared (``prefix``
+        names the image from a related model, e.g. ``"image__"``)."""
+        return Q(
+            **{f"{prefix}origin": cls.Origin.UPLOAD, f"{prefix}visibility": cls.Visibility.SHARED}
+        )
 
     def share_blocker(self) -> str:
         """Why this image cannot be shared with any account ("" when it can): the code of
