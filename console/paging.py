@@ -51,6 +51,8 @@ class HtmxTable(tables.Table):
     empty: nothing yet, or nothing matching the filters."""
 
     htmx_target = ""
+    # What a screen reader calls the table's scrolling region on narrow screens.
+    label = "Table"
     empty_title = "Nothing here yet"
     empty_filtered_title = "Nothing matches"
     empty_hint = ""

@@ -26,6 +26,7 @@ class WorkHistoryTable(HtmxTable):
         verbose_name="Worker", accessor="worker_id", attrs={"td": {"class": "worker-cell"}}
     )
 
+    label = "Work history"
     empty_title = "No work recorded yet"
     empty_filtered_title = "Nothing matches these filters"
     empty_hint = ""

@@ -42,7 +42,9 @@ class ImageTable(HtmxTable):
             "td__input": {"aria-label": "Select image"},
         },
     )
-    name = tables.Column(verbose_name="Image name", order_by=("name", "id"))
+    name = tables.Column(
+        verbose_name="Image name", order_by=("name", "id"), attrs={"td": {"class": "col-name"}}
+    )
     id = tables.TemplateColumn(
         '<span class="mono truncate" title="{{ record.id }}">{{ record.id }}</span>',
         verbose_name="Image ID",
@@ -59,6 +61,7 @@ class ImageTable(HtmxTable):
     )
 
     htmx_target = "#image-table"
+    label = "Images"
     empty_title = "No images yet"
     empty_filtered_title = "No images match"
     empty_hint = "Create an image from a qcow2 file URL, an upload or a running GPU server."

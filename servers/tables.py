@@ -38,6 +38,7 @@ class ServerTable(HtmxTable):
     )
 
     htmx_target = "#server-table"
+    label = "GPU servers"
     empty_title = "No GPU servers yet"
     empty_filtered_title = "No GPU servers match"
     empty_hint = "An administrator creates the GPU servers of this account; they appear here."
@@ -65,6 +66,7 @@ class ServerImageTable(HtmxTable):
     )
 
     htmx_target = "#server-images-section"
+    label = "Images from this server"
     empty_title = "No images yet"
 
     class Meta(HtmxTable.Meta):

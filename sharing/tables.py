@@ -31,6 +31,7 @@ class PendingShareTable(HtmxTable):
     )
 
     htmx_target = "#pending-section"
+    label = "Pending shares"
     empty_title = "No pending shares"
 
     class Meta(HtmxTable.Meta):

@@ -88,6 +88,28 @@
     document.querySelectorAll("dialog[open]").forEach(function (d) { d.close(); });
   });
 
+  /* The Menu button of narrow screens opens the navigation, the account switcher and
+     Sign out; Escape closes them and gives focus back to the button. */
+  function setMenu(open) {
+    var button = document.getElementById("menu-button");
+    if (!button) { return; }
+    document.documentElement.classList.toggle("nav-open", open);
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-menu-toggle]")) {
+      setMenu(!document.documentElement.classList.contains("nav-open"));
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && document.documentElement.classList.contains("nav-open") &&
+        !document.querySelector("dialog[open]")) {
+      setMenu(false);
+      var button = document.getElementById("menu-button");
+      if (button) { button.focus(); }
+    }
+  });
+
   function init(root) {
     armToasts(root);
     updateSelection(root);

@@ -58,6 +58,26 @@ def assert_fits(page, where: str = "") -> None:
         "() => [document.documentElement.scrollWidth, document.body.scrollWidth,"
         " window.innerWidth]"
     )
-    assert max(widths[0], widths[1]) <= widths[2], (
-        f"{where or page.url} is {max(widths[:2])} px wide on a {widths[2]} px screen"
+    if max(widths[0], widths[1]) <= widths[2]:
+        return
+    # Name the elements that stick out, innermost last, to say what to fix.
+    culprits = page.evaluate(
+        """() => {
+            const clipped = e => {
+                for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+                    if (getComputedStyle(p).overflowX !== 'visible') return true;
+                }
+                return false;
+            };
+            return Array.from(document.querySelectorAll('body *'))
+                .filter(e => e.getClientRects().length
+                    && e.getBoundingClientRect().right > window.innerWidth + 0.5 && !clipped(e))
+                .slice(-4).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+                    (typeof e.className === 'string' && e.className.trim() ? '.' +
+                     e.className.trim().split(/\\s+/).join('.') : ''));
+        }"""
+    )
+    raise AssertionError(
+        f"{where or page.url} is {max(widths[:2])} px wide on a {widths[2]} px screen:"
+        f" {culprits}"
     )
