@@ -19,7 +19,7 @@ class ShareCreateForm(forms.Form):
                 "maxlength": 64,
                 "autocomplete": "off",
                 "spellcheck": "false",
-                "placeholder": "e.g. b3c2f6d1e0a94c7b8d5e4f3a2b1c0d9e",
+                "placeholder": "e.g. 5d41402abc4b2a76b9719d911017c592",
                 "class": "mono-input",
             }
         ),

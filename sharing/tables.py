@@ -44,6 +44,7 @@ class PendingShareTable(HtmxTable):
     def __init__(self, *args, request, account, can_change: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.request = request
+        self.account = account
         if not can_change:
             self.columns.hide("actions")
         hint = (
@@ -92,24 +93,35 @@ class PendingShareTable(HtmxTable):
         return format_html('{}<div class="small muted">by {}</div>', when, by)
 
     def render_actions(self, record: Share) -> SafeString:
+        """Accept at once; Reject only after a confirmation (a dialog, or the confirmation
+        page without JavaScript): a rejected share can only be offered again by its owner."""
         csrf = get_token(self.request)
-        forms = []
-        for url_name, label, css in (
-            ("sharing:accept", "Accept", "btn-primary"),
-            ("sharing:reject", "Reject", "btn-danger-outline"),
-        ):
-            url = reverse(url_name, args=[record.image_id])
-            forms.append(
-                format_html(
-                    '<form method="post" action="{0}" hx-post="{0}" hx-target="#pending-section" '
-                    'hx-swap="outerHTML"><input type="hidden" name="csrfmiddlewaretoken" '
-                    'value="{1}"><button type="submit" class="btn btn-small {2}" '
-                    'aria-label="{3} {4}">{3}</button></form>',
-                    url,
-                    csrf,
-                    css,
-                    label,
-                    record.image.name,
-                )
-            )
-        return format_html('<div class="row-actions">{}{}</div>', *forms)
+        accept = reverse("sharing:accept", args=[record.image_id])
+        reject = reverse("sharing:reject", args=[record.image_id])
+        name = record.image.name
+        dialog = f"reject-share-{record.pk}"
+        return format_html(
+            '<div class="row-actions">'
+            '<form method="post" action="{accept}" hx-post="{accept}" hx-target="#pending-section"'
+            ' hx-swap="outerHTML"><input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
+            '<button type="submit" class="btn btn-small btn-primary" aria-label="Accept {name}">'
+            "Accept</button></form>"
+            '<a class="btn btn-small btn-danger-outline" href="{reject}" data-dialog-open="{dialog}"'
+            ' role="button" aria-label="Reject {name}">Reject</a></div>'
+            '<dialog id="{dialog}" class="confirm-dialog" aria-labelledby="{dialog}-title">'
+            '<form method="post" action="{reject}" hx-post="{reject}" hx-target="#pending-section"'
+            ' hx-swap="outerHTML"><input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
+            '<div class="dialog-header"><h2 id="{dialog}-title">Reject {name}?</h2></div>'
+            '<div class="dialog-body"><p>{account} will have no access to this image. Only {owner}'
+            " can share it with you again.</p></div>"
+            '<div class="dialog-footer"><button type="button" class="btn" data-dialog-close>'
+            'Cancel</button><button type="submit" class="btn btn-danger">Reject</button></div>'
+            "</form></dialog>",
+            accept=accept,
+            reject=reject,
+            csrf=csrf,
+            name=name,
+            dialog=dialog,
+            account=self.account.name,
+            owner=record.image.account.name,
+        )

@@ -47,7 +47,7 @@
     var opener = target.closest("[data-dialog-open]");
     if (opener) {
       var dialog = document.getElementById(opener.getAttribute("data-dialog-open"));
-      if (dialog && dialog.showModal) { event.preventDefault(); dialog.showModal(); }
+      if (dialog && dialog.showModal) { event.preventDefault(); openDialog(dialog, opener); }
       return;
     }
     var closer = target.closest("[data-dialog-close]");
@@ -65,6 +65,26 @@
       updateSelection(form);
     }
   });
+
+  /* A dialog opens fresh (no answer or value left from its last use), with focus on its
+     field if it has one; when it closes, focus goes back to what opened it. */
+  function openDialog(dialog, opener) {
+    dialog.querySelectorAll("[data-dialog-transient]").forEach(function (el) { el.remove(); });
+    dialog.querySelectorAll("[aria-invalid]").forEach(function (el) {
+      el.removeAttribute("aria-invalid"); el.removeAttribute("aria-describedby");
+    });
+    if (dialog.hasAttribute("data-dialog-reset")) {
+      dialog.querySelectorAll("input[type=text], input:not([type])").forEach(function (input) {
+        input.value = "";
+      });
+    }
+    dialog.showModal();
+    var first = dialog.querySelector("[data-initial-focus]");
+    if (first) { first.focus(); }
+    dialog.addEventListener("close", function () {
+      if (opener && document.contains(opener)) { opener.focus(); }
+    }, { once: true });
+  }
 
   function updateSelection(root) {
     (root || document).querySelectorAll("[data-selection-count]").forEach(function (counter) {
