@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "console.middleware.CurrentAccountMiddleware",
     "console.middleware.HtmxMessagesMiddleware",
+    "console.middleware.HtmxSignInMiddleware",
 ]
 
 if not DEBUG:
