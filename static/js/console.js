@@ -226,3 +226,73 @@
     toast("The console cannot be reached. Check your connection and try again.");
   });
 })();
+
+/* Keyboard: focus follows what changed after an in-place update, Escape cancels an inline
+   editor, and the arrow keys move between tabs (WAI-ARIA tabs pattern). */
+(function () {
+  "use strict";
+  var wanted = null; // the data-focus-key to focus once the next swap has settled
+  var hadFocus = false; // whether the swap removed the element that had focus
+
+  function focusable(el) {
+    if (!el.matches("a[href], button, input, select, textarea, [tabindex]")) {
+      el.setAttribute("tabindex", "-1");
+    }
+    return el;
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var source = event.detail.elt;
+    var keyed = source.closest("[data-focus-return]");
+    if (keyed) { wanted = keyed.getAttribute("data-focus-return"); return; }
+    keyed = source.closest("[data-focus-key]");
+    if (keyed) { wanted = keyed.getAttribute("data-focus-key"); }
+  });
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var active = document.activeElement;
+    var target = event.detail.target;
+    hadFocus = !!(active && active !== document.body && target && target.contains(active));
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var key = wanted;
+    var target = event.detail.target;
+    var moved = hadFocus;
+    wanted = null; hadFocus = false;
+    // A refresh the user did not ask for (polling) leaves focus alone.
+    if (!moved && !key) { return; }
+    // An outerHTML swap replaced the target: look at its successor.
+    if (target && !document.contains(target) && target.id) { target = document.getElementById(target.id); }
+    if (!target) { target = document.getElementById("main"); }
+    var active = document.activeElement;
+    if (!moved && active && active !== document.body && !key) { return; }
+    var next = target.querySelector("[role=alert]") ||
+      target.querySelector("[data-editor] input:not([type=hidden]), [data-editor] select") ||
+      (target.matches("[data-editor]") && target.querySelector("input:not([type=hidden]), select")) ||
+      (key && document.querySelector("[data-focus-key='" + key + "']")) ||
+      target.querySelector("[data-focus-here]") ||
+      target.querySelector(".table-wrap[tabindex]") ||
+      target;
+    focusable(next).focus();
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      var editor = event.target.closest("[data-editor]");
+      var cancel = editor && editor.querySelector("[data-editor-cancel]");
+      if (cancel) { event.preventDefault(); cancel.click(); }
+      return;
+    }
+    var tab = event.target.closest("[role=tab]");
+    if (!tab) { return; }
+    var tabs = Array.prototype.slice.call(tab.closest("[role=tablist]").querySelectorAll("[role=tab]"));
+    var index = tabs.indexOf(tab);
+    var to = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: tabs.length - 1 }[event.key];
+    if (to === undefined) { return; }
+    event.preventDefault();
+    var next = tabs[(to + tabs.length) % tabs.length];
+    next.focus();
+    next.click();
+  });
+})();
