@@ -231,8 +231,12 @@
    editor, and the arrow keys move between tabs (WAI-ARIA tabs pattern). */
 (function () {
   "use strict";
-  var wanted = null; // the data-focus-key to focus once the next swap has settled
-  var hadFocus = false; // whether the swap removed the element that had focus
+  // Per request (its XMLHttpRequest): the data-focus-key to focus once its swap has
+  // settled, and whether its swap removed the element that had focus. Requests overlap
+  // (suggestions, polling), so each keeps its own.
+  var wanted = new WeakMap();
+  var hadFocus = new WeakMap();
+  var latest = null; // the last request that asked for focus: older ones give way to it
 
   function focusable(el) {
     if (!el.matches("a[href], button, input, select, textarea, [tabindex]")) {
@@ -244,29 +248,37 @@
   document.addEventListener("htmx:beforeRequest", function (event) {
     var source = event.detail.elt;
     var keyed = source.closest("[data-focus-return]");
-    if (keyed) { wanted = keyed.getAttribute("data-focus-return"); return; }
-    keyed = source.closest("[data-focus-key]");
-    if (keyed) { wanted = keyed.getAttribute("data-focus-key"); }
+    var key = keyed ? keyed.getAttribute("data-focus-return") : null;
+    if (!key) {
+      keyed = source.closest("[data-focus-key]");
+      key = keyed ? keyed.getAttribute("data-focus-key") : null;
+    }
+    if (key && event.detail.xhr) { wanted.set(event.detail.xhr, key); latest = event.detail.xhr; }
   });
 
   document.addEventListener("htmx:beforeSwap", function (event) {
     var active = document.activeElement;
     var target = event.detail.target;
-    hadFocus = !!(active && active !== document.body && target && target.contains(active));
+    if (event.detail.xhr) {
+      hadFocus.set(event.detail.xhr,
+        !!(active && active !== document.body && target && target.contains(active)));
+    }
   });
 
   document.addEventListener("htmx:afterSettle", function (event) {
-    var key = wanted;
+    var xhr = event.detail.xhr;
+    var key = xhr ? wanted.get(xhr) : null;
+    var moved = xhr ? hadFocus.get(xhr) : false;
     var target = event.detail.target;
-    var moved = hadFocus;
-    wanted = null; hadFocus = false;
-    // A refresh the user did not ask for (polling) leaves focus alone.
+    // A refresh the user did not ask for (polling, suggestions) leaves focus alone.
     if (!moved && !key) { return; }
+    if (key && latest !== xhr) { return; }
+    var active = document.activeElement;
+    if (!moved && active && active !== document.body && document.contains(active) &&
+        active.getAttribute("data-focus-key") === key) { return; }
     // An outerHTML swap replaced the target: look at its successor.
     if (target && !document.contains(target) && target.id) { target = document.getElementById(target.id); }
     if (!target) { target = document.getElementById("main"); }
-    var active = document.activeElement;
-    if (!moved && active && active !== document.body && !key) { return; }
     var next = target.querySelector("[role=alert]") ||
       target.querySelector("[data-editor] input:not([type=hidden]), [data-editor] select") ||
       (target.matches("[data-editor]") && target.querySelector("input:not([type=hidden]), select")) ||

@@ -45,7 +45,10 @@ def test_it_edits_tags_protects_and_deletes_through_the_detail_page_and_the_list
     page.get_by_role("button", name="Add tag").click()
     expect(page.locator("#tags-remaining")).to_have_text("48 of 50 tags remaining")
     page.get_by_role("button", name="Delete tag team").click()
-    expect(page.locator("#tags-table")).not_to_contain_text("team")
+    dialog = page.get_by_role("dialog", name="Delete tag team?")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Delete tag").click()
+    expect(page.locator("#tags-table .tag-key")).to_have_text(["env"])
     expect(page.locator("#tags-remaining")).to_have_text("49 of 50 tags remaining")
 
     # Work History shows all of it, newest first.
