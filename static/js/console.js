@@ -308,3 +308,91 @@
     next.click();
   });
 })();
+
+/* Create Image: the upload is sent with progress (bytes and %), and the submit stays
+   disabled while anything is being sent, so an image cannot be created twice. */
+(function () {
+  "use strict";
+  var MIB = 1024 * 1024;
+  function size(bytes) {
+    if (bytes >= 1024 * MIB) { return (bytes / 1024 / MIB).toFixed(2) + " GiB"; }
+    if (bytes >= MIB) { return (bytes / MIB).toFixed(1) + " MiB"; }
+    return Math.round(bytes / 1024) + " KiB";
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var first = document.querySelector("[data-focus-on-load]");
+    if (first) { first.focus(); }
+  });
+  // Back to a page whose form was sent: its submit works again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-upload-progress] button[type=submit]").forEach(
+      function (b) { b.disabled = false; });
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches("form[data-upload-progress]")) { return; }
+    var button = form.querySelector("button[type=submit]");
+    var source = form.querySelector("input[name=source]:checked");
+    var file = form.querySelector("input[type=file]");
+    if (button && button.disabled) { event.preventDefault(); return; }
+    if (!source || source.value !== "file" || !file || !file.files.length || !window.FormData) {
+      // A plain submit: keep the button from sending the form a second time.
+      if (button) { setTimeout(function () { button.disabled = true; }, 0); }
+      return;
+    }
+    event.preventDefault();
+    var box = document.getElementById("upload-progress");
+    var bar = box.querySelector("progress");
+    var text = document.getElementById("upload-progress-text");
+    var total = file.files[0].size;
+    var data = new FormData(form);
+    data.delete("file_url");
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    // Answered like htmx: a redirect comes as HX-Redirect, not followed by the request.
+    xhr.setRequestHeader("HX-Request", "true");
+    xhr.setRequestHeader("HX-Current-URL", window.location.href);
+    button.disabled = true;
+    box.hidden = false;
+    text.textContent = "Uploading 0 of " + size(total) + " (0%)";
+    xhr.upload.addEventListener("progress", function (e) {
+      var sent = e.lengthComputable ? Math.min(e.loaded, total) : 0;
+      var percent = total ? Math.floor(sent * 100 / total) : 0;
+      bar.value = percent;
+      text.textContent = "Uploading " + size(sent) + " of " + size(total) + " (" + percent + "%)";
+    });
+    xhr.upload.addEventListener("load", function () {
+      bar.value = 100;
+      text.textContent = "Uploaded " + size(total) + ". Creating the image…";
+    });
+    xhr.addEventListener("load", function () {
+      var to = xhr.getResponseHeader("HX-Redirect");
+      if (to) { window.location.assign(to); return; }
+      if (xhr.status !== 200) {
+        box.hidden = true; button.disabled = false;
+        text.textContent = "";
+        window.alert("The upload failed (HTTP " + xhr.status + "). Try again.");
+        return;
+      }
+      // The form came back with errors: show it, keeping the chosen file.
+      var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+      var fresh = doc.getElementById(form.id);
+      if (!fresh) { return; }
+      var freshFile = fresh.querySelector("input[type=file]");
+      if (freshFile) { freshFile.replaceWith(file); }
+      form.replaceWith(fresh);
+      var chosen = fresh.querySelector("input[name=source]:checked");
+      if (chosen) { chosen.dispatchEvent(new Event("change", { bubbles: true })); }
+      var summary = fresh.querySelector("[data-focus-on-load]");
+      if (summary) { summary.focus(); }
+    });
+    xhr.addEventListener("error", function () {
+      box.hidden = true; button.disabled = false;
+      text.textContent = "";
+      window.alert("The console cannot be reached. Check your connection and try again.");
+    });
+    xhr.send(data);
+  });
+})();
