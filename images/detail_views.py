@@ -156,7 +156,7 @@ def image_detail(request: ConsoleRequest, pk) -> HttpResponse:
 def image_detail_status(request: ConsoleRequest, pk) -> HttpResponse:
     """The header's status badge, polled while the image is Queued or Importing."""
     image = get_image_for_read(request, pk)
-    round_ = poll_round(request, image.status)
+    round_ = poll_round(request, image.poll_watch)
     context = {
         "image": image,
         "can_edit": _can_edit(request, image),
@@ -165,7 +165,7 @@ def image_detail_status(request: ConsoleRequest, pk) -> HttpResponse:
         "oob": True,
     }
     response = render(request, "images/image_detail.html#status-poll", context)
-    if image.is_settled and request.GET.get("since") != image.status:
+    if image.is_settled and request.GET.get("since", "").partition(":")[0] != image.status:
         # The rest of the page (sizes, hashes) changed too: the open tab reloads itself.
         trigger(response, "imageSettled")
     return response

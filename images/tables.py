@@ -16,7 +16,7 @@ def _row_attrs(record: Image, table: "ImageTable") -> dict[str, str]:
         attrs.update(
             {
                 "hx-get": reverse("images:row", args=[record.pk])
-                + f"?round={table.poll_round + 1}&since={record.status}",
+                + f"?round={table.poll_round + 1}&since={record.poll_watch}",
                 "hx-trigger": f"load delay:{poll_delay(table.poll_round)}s",
                 "hx-swap": "outerHTML",
                 "hx-target": "this",

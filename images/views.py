@@ -49,7 +49,7 @@ def image_row(request: ConsoleRequest, pk) -> HttpResponse:
     """One list row, polled by rows that are still Queued or Importing."""
     image = get_image_for_read(request, pk)
     table = ImageTable(
-        [image], account=current_account(request), poll_round=poll_round(request, image.status)
+        [image], account=current_account(request), poll_round=poll_round(request, image.poll_watch)
     )
     return render(request, "_table_row.html", {"table": table, "row": table.rows[0]})
 
