@@ -56,6 +56,8 @@ class HtmxTable(tables.Table):
     empty_title = "Nothing here yet"
     empty_filtered_title = "Nothing matches"
     empty_hint = ""
+    # (URL, label) of the first thing to do on an empty list, for those who may.
+    empty_action: tuple[str, str] | None = None
 
     class Meta:
         template_name = "_htmx_table.html"

@@ -87,10 +87,17 @@ class ImageTable(HtmxTable):
         }
         order_by = ("-created_at",)
 
-    def __init__(self, *args, account: Account, poll_round: int = 0, **kwargs):
+    def __init__(
+        self, *args, account: Account, poll_round: int = 0, can_change: bool = True, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.account = account
         self.poll_round = max(0, poll_round)
+        if not can_change:
+            # Viewers cannot delete: no checkboxes that would do nothing.
+            self.columns.hide("image_ids")
+        else:
+            self.empty_action = (reverse("images:create"), "Create Image")
 
     def render_name(self, record: Image) -> str:
         link = format_html(

@@ -136,7 +136,7 @@
     document.documentElement.classList.add("js");
   }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
-  document.addEventListener("htmx:load", function (event) { init(event.target); });
+  document.addEventListener("htmx:load", function (event) { init(event.target); updateSelection(document); });
   document.addEventListener("htmx:oobAfterSwap", function () { armToasts(document); });
 })();
 
