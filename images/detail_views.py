@@ -140,6 +140,7 @@ def _tab_url(image: Image, tab: str) -> str:
 def render_detail(request: ConsoleRequest, image: Image, tab: str, partial: str = "", **extra):
     """The page, or one of its fragments for htmx (``tabs`` unless told otherwise)."""
     context = detail_context(request, image, tab, **extra)
+    context["fragment"] = partial or "tabs"
     return render_page(request, "images/image_detail.html", context, fragment=partial or "tabs")
 
 
