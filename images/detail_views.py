@@ -259,12 +259,24 @@ def image_bulk_delete(request: ConsoleRequest) -> HttpResponse:
     for value in request.POST.getlist("image_ids"):
         with suppress(ValueError):  # a malformed id is simply not an image of ours
             ids.append(uuid.UUID(value))
-    images = list(Image.objects.visible_to(account).select_related("account").filter(pk__in=ids))
+    images = list(
+        Image.objects.visible_to(account)
+        .select_related("account")
+        .prefetch_related("servers")
+        .filter(pk__in=ids)
+    )
     if not images:
         messages.warning(request, "Select one or more images to delete.")
         return redirect("images:list")
     if request.POST.get("confirm") != "yes":
-        return render(request, "images/image_bulk_delete_confirm.html", {"images": images})
+        context = {
+            "images": images,
+            "servers_count": sum(len(image.servers.all()) for image in images),
+            "refused_count": sum(
+                1 for image in images if image.protected or image.account_id != account.id
+            ),
+        }
+        return render(request, "images/image_bulk_delete_confirm.html", context)
     results = []
     for image in images:
         outcome, _ = services.image_delete(image_id=image.pk, account=account, actor=request.user)
