@@ -14,9 +14,9 @@ from django.urls import reverse
 from console.activity import csv_cell
 from console.models import Membership, WorkHistory
 from console.phrases import TEXT
-from tests.support.detail_factory import add_history, make_image
+from tests.support.factories import add_history, make_image
+from tests.support.htmx import HTMX
 
-HTMX = {"HX-Request": "true"}
 URL = "/gpu-server/activity-history/"
 
 
