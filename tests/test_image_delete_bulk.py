@@ -10,7 +10,8 @@ from console.models import WorkHistory
 from images.models import Image
 from servers.models import GpuServer
 from sharing.models import Share
-from tests.support.detail_factory import make_image
+from tests.support.factories import make_image
+from tests.support.htmx import HTMX
 
 URL = "/gpu-server/images/delete/"
 
@@ -106,7 +107,7 @@ def test_it_forbids_viewers(world, carol_client):
     image = make_image(world.acme)
     for data in ({"image_ids": [image.pk]}, {"image_ids": [image.pk], "confirm": "yes"}):
         assert carol_client.post(URL, data).status_code == 403
-        assert carol_client.post(URL, data, headers={"HX-Request": "true"}).status_code == 403
+        assert carol_client.post(URL, data, headers=HTMX).status_code == 403
     assert Image.objects.filter(pk=image.pk).exists()
 
 
