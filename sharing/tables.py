@@ -106,8 +106,8 @@ class PendingShareTable(HtmxTable):
             ' hx-swap="outerHTML"><input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
             '<button type="submit" class="btn btn-small btn-primary" aria-label="Accept {name}">'
             "Accept</button></form>"
-            '<a class="btn btn-small btn-danger-outline" href="{reject}" data-dialog-open="{dialog}"'
-            ' role="button" aria-label="Reject {name}">Reject</a></div>'
+            '<a class="btn btn-small btn-danger-outline" href="{reject}"'
+            ' data-dialog-open="{dialog}" role="button" aria-label="Reject {name}">Reject</a></div>'
             '<dialog id="{dialog}" class="confirm-dialog" aria-labelledby="{dialog}-title">'
             '<form method="post" action="{reject}" hx-post="{reject}" hx-target="#pending-section"'
             ' hx-swap="outerHTML"><input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'

@@ -169,9 +169,7 @@ def test_it_names_the_missing_file_when_upload_is_chosen_and_only_a_url_is_typed
     assert not Image.objects.exists()
 
 
-def test_it_imports_the_url_when_the_url_is_chosen_and_a_file_is_still_picked(
-    world, alice_client
-):
+def test_it_imports_the_url_when_the_url_is_chosen_and_a_file_is_still_picked(world, alice_client):
     response = alice_client.post(reverse("images:create"), _form(upload=_qcow2_upload("a.txt")))
     assert response.status_code == 302
     image = Image.objects.get(name="ubuntu-24")
@@ -190,9 +188,7 @@ def test_it_names_the_url_error_when_the_url_is_chosen_and_a_file_is_still_picke
     assert _errors(response, "upload") == []
 
 
-def test_it_takes_a_chosen_file_without_a_url_as_the_upload_without_javascript(
-    world, alice_client
-):
+def test_it_takes_a_chosen_file_without_a_url_as_the_upload_without_javascript(world, alice_client):
     # Without JavaScript both inputs show and the switch may stay at "Image file URL".
     response = alice_client.post(
         reverse("images:create"), _form(source=None, file_url="", upload=_qcow2_upload())

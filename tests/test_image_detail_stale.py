@@ -3,9 +3,8 @@ the page (out of band): the Tags badge, the header's facts and the delete dialog
 
 from django.urls import reverse
 
-from tests.support.detail_factory import make_image
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
+from tests.support.factories import make_image
+from tests.support.htmx import HTMX
 
 
 def test_it_updates_the_tags_badge_with_each_tag_change(world, alice_client):
@@ -29,11 +28,15 @@ def test_it_updates_the_tags_badge_with_each_tag_change(world, alice_client):
 def test_it_updates_the_header_facts_with_visibility_and_protected(world, alice_client):
     image = make_image(world.acme, creator=world.alice, visibility="Shared")
     url = reverse("images:edit_field", args=[image.pk, "protected"])
-    html = alice_client.post(url, {"protected": "on"}, **HTMX).content.decode()
-    assert 'id="detail-facts" hx-swap-oob="true">Ubuntu · Upload origin · Shared · Protected<' in html
+    html = alice_client.post(url, {"protected": "on"}, headers=HTMX).content.decode()
+    assert (
+        'id="detail-facts" hx-swap-oob="true">Ubuntu · Upload origin · Shared · Protected<' in html
+    )
     url = reverse("images:edit_field", args=[image.pk, "visibility"])
-    html = alice_client.post(url, {"visibility": "Private"}, **HTMX).content.decode()
-    assert 'id="detail-facts" hx-swap-oob="true">Ubuntu · Upload origin · Private · Protected<' in html
+    html = alice_client.post(url, {"visibility": "Private"}, headers=HTMX).content.decode()
+    assert (
+        'id="detail-facts" hx-swap-oob="true">Ubuntu · Upload origin · Private · Protected<' in html
+    )
     # The delete dialog of a Protected image offers no Delete that is sure to be refused.
     assert 'class="btn btn-danger" disabled aria-describedby="delete-protected"' in html
 

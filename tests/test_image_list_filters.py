@@ -4,9 +4,9 @@ without JavaScript, and with the counters of the page kept true by htmx."""
 from django.urls import reverse
 
 from images.models import Image
-from tests.support.detail_factory import make_image
+from tests.support.factories import make_image
+from tests.support.htmx import HTMX
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
 LIST = reverse("images:list")
 
 
@@ -60,11 +60,14 @@ def test_it_shows_the_filters_and_keeps_them_in_the_page_links(world, alice_clie
 
 def test_it_updates_the_count_and_clear_filters_out_of_band(world, alice_client):
     _world(world)
-    html = alice_client.get(LIST, {"tag": "nope"}, **HTMX).content.decode()
-    assert '<div class="muted small" id="image-count" role="status" hx-swap-oob="true">0 images match' in html
+    html = alice_client.get(LIST, {"tag": "nope"}, headers=HTMX).content.decode()
+    assert (
+        '<div class="muted small" id="image-count" role="status" hx-swap-oob="true">0 images match'
+        in html
+    )
     assert '<div id="clear-filters" hx-swap-oob="true"><a class="btn btn-ghost"' in html
     assert "No images match" in html
-    cleared = alice_client.get(LIST, **HTMX).content.decode()
+    cleared = alice_client.get(LIST, headers=HTMX).content.decode()
     assert 'id="image-count" role="status" hx-swap-oob="true">3 images</div>' in cleared
     assert '<div id="clear-filters" hx-swap-oob="true"></div>' in cleared
 

@@ -4,8 +4,6 @@ and no page wider than the screen."""
 from dataclasses import dataclass
 
 import pytest
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -14,8 +12,8 @@ from images.pipeline.errors import PRIVATE_ADDRESS
 from servers.models import GpuServer
 from tests.conftest import DEMO_PASSWORD
 from tests.support.a11y import DESKTOP, PHONE, assert_accessible, assert_fits
-from tests.support.detail_factory import add_history, make_image
-from tests.support.images import MIB, qcow2_bytes
+from tests.support.factories import add_history, make_image, make_server
+from tests.support.images import MIB
 from tests.support.sharing import make_share
 
 pytestmark = pytest.mark.browser
@@ -63,13 +61,7 @@ def sample(world) -> Sample:
     make_share(theirs, world.acme.id, status="Accepted")
     offered = make_image(world.beta, creator=world.bob, name="beta-offered", visibility="Shared")
     make_share(offered, world.acme.id, status="Pending")
-    disk = default_storage.save(
-        "servers/a11y/root.qcow2", ContentFile(qcow2_bytes(virtual_size=64 * MIB, seed=3))
-    )
-    server = GpuServer.objects.create(
-        account=world.acme, name="train-01", gpu_type="H100", gpu_count=8, root_disk=disk,
-        image=active,
-    )
+    server = make_server(world.acme, "train-01", image=active)
     return Sample(active, failed, importing, theirs, offered, server)
 
 
@@ -81,9 +73,11 @@ def _page_at(browser, live_server, viewport):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on(
         "console",
-        lambda msg: errors.append(msg.text)
-        if msg.type == "error" and "Content Security Policy" in msg.text
-        else None,
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and "Content Security Policy" in msg.text
+            else None
+        ),
     )
     return context, page, errors
 

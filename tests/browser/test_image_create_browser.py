@@ -75,7 +75,9 @@ def test_it_hides_create_image_from_viewers(world, page, sign_in):
     expect(page.get_by_role("link", name="Create Image")).to_have_count(0)
 
 
-@pytest.mark.parametrize("viewport", [{"width": 1440, "height": 900}, {"width": 390, "height": 844}])
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1440, "height": 900}, {"width": 390, "height": 844}]
+)
 def test_it_shows_upload_progress_and_keeps_create_disabled_while_sending(
     world, page, sign_in, tmp_path, viewport
 ):
@@ -98,7 +100,9 @@ def test_it_shows_upload_progress_and_keeps_create_disabled_while_sending(
     submit = page.get_by_role("button", name="Create Image")
     submit.click()
     progress = page.locator("#upload-progress-text")
-    expect(progress).to_contain_text(re.compile(r"Uploading [\d.]+ (KiB|MiB) of 6\.\d MiB \(\d+%\)"))
+    expect(progress).to_contain_text(
+        re.compile(r"Uploading [\d.]+ (KiB|MiB) of 6\.\d MiB \(\d+%\)")
+    )
     expect(submit).to_be_disabled()
     submit.click(force=True)  # a second click sends nothing
     expect(page.locator("#upload-progress progress")).not_to_have_attribute("value", "0")

@@ -8,7 +8,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from console.models import Membership
-from tests.support.detail_factory import make_image
+from tests.support.factories import make_image
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.support.detail_factory import make_image
+from tests.support.factories import make_image
 
 pytestmark = pytest.mark.browser
 
@@ -47,9 +47,7 @@ def test_it_updates_the_count_clear_filters_and_selection_with_the_table(
     expect(page.locator("#image-count")).to_have_text("12 images")
 
 
-def test_it_sends_an_expired_session_to_the_sign_in_page_with_the_way_back(
-    world, page, sign_in
-):
+def test_it_sends_an_expired_session_to_the_sign_in_page_with_the_way_back(world, page, sign_in):
     make_image(world.acme, name="img-a")
     make_image(world.acme, name="img-b")
     sign_in("alice")

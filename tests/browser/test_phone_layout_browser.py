@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from console.models import Membership
 from tests.support.a11y import assert_fits
-from tests.support.detail_factory import make_image
+from tests.support.factories import make_image
 
 pytestmark = pytest.mark.browser
 
@@ -85,7 +85,9 @@ def test_it_shows_everything_without_javascript_on_a_phone(world, browser, live_
         page.fill("#id_password", "demo-password-1")
         page.click("button[type=submit]")
         expect(page.get_by_role("button", name="Menu")).to_be_hidden()
-        expect(page.locator("#sidenav").get_by_role("link", name="Activity history")).to_be_visible()
+        expect(
+            page.locator("#sidenav").get_by_role("link", name="Activity history")
+        ).to_be_visible()
         expect(page.get_by_role("button", name="Sign out")).to_be_visible()
         assert_fits(page)
     finally:

@@ -55,8 +55,7 @@ def assert_accessible(page, where: str = "", *, include: str | None = None) -> N
 def assert_fits(page, where: str = "") -> None:
     """Nothing wider than the screen: no sideways scrolling of the whole page."""
     widths = page.evaluate(
-        "() => [document.documentElement.scrollWidth, document.body.scrollWidth,"
-        " window.innerWidth]"
+        "() => [document.documentElement.scrollWidth, document.body.scrollWidth, window.innerWidth]"
     )
     if max(widths[0], widths[1]) <= widths[2]:
         return
@@ -78,6 +77,5 @@ def assert_fits(page, where: str = "") -> None:
         }"""
     )
     raise AssertionError(
-        f"{where or page.url} is {max(widths[:2])} px wide on a {widths[2]} px screen:"
-        f" {culprits}"
+        f"{where or page.url} is {max(widths[:2])} px wide on a {widths[2]} px screen: {culprits}"
     )
