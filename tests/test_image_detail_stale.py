@@ -10,17 +10,17 @@ from tests.support.htmx import HTMX
 def test_it_updates_the_tags_badge_with_each_tag_change(world, alice_client):
     image = make_image(world.acme, creator=world.alice, tags=[("a", "1")])
     added = alice_client.post(
-        reverse("images:tag_add", args=[image.pk]), {"key": "b", "value": "2"}, **HTMX
+        reverse("images:tag_add", args=[image.pk]), {"key": "b", "value": "2"}, headers=HTMX
     ).content.decode()
     assert '<span class="count-pill" id="tag-count" hx-swap-oob="true">2</span>' in added
     tag = image.tags.get(key="a")
     deleted = alice_client.post(
-        reverse("images:tag_delete", args=[image.pk, tag.pk]), **HTMX
+        reverse("images:tag_delete", args=[image.pk, tag.pk]), headers=HTMX
     ).content.decode()
     assert '<span class="count-pill" id="tag-count" hx-swap-oob="true">1</span>' in deleted
     # A whole tab switch carries its own badge: no second, out-of-band one.
     tab = alice_client.get(
-        reverse("images:detail", args=[image.pk]) + "?tab=tags", **HTMX
+        reverse("images:detail", args=[image.pk]) + "?tab=tags", headers=HTMX
     ).content.decode()
     assert tab.count('id="tag-count"') == 1
 

@@ -254,14 +254,19 @@
       key = keyed ? keyed.getAttribute("data-focus-key") : null;
     }
     if (key && event.detail.xhr) { wanted.set(event.detail.xhr, key); latest = event.detail.xhr; }
+    // Focus may leave before the swap (hx-disabled-elt disables the focused button).
+    var active = document.activeElement;
+    var target = event.detail.target;
+    if (event.detail.xhr && active && active !== document.body && target && target.contains(active)) {
+      hadFocus.set(event.detail.xhr, true);
+    }
   });
 
   document.addEventListener("htmx:beforeSwap", function (event) {
     var active = document.activeElement;
     var target = event.detail.target;
-    if (event.detail.xhr) {
-      hadFocus.set(event.detail.xhr,
-        !!(active && active !== document.body && target && target.contains(active)));
+    if (event.detail.xhr && active && active !== document.body && target && target.contains(active)) {
+      hadFocus.set(event.detail.xhr, true);
     }
   });
 

@@ -23,7 +23,7 @@ def test_it_creates_images_from_a_url_and_an_upload_and_watches_them_become_acti
     disk.write_bytes(qcow2_bytes(virtual_size=256 * MIB, data_bytes=MIB, seed=5))
     sign_in("alice")
 
-    page.get_by_role("link", name="Create Image").click()
+    page.locator(".page-actions").get_by_role("link", name="Create Image").click()
     expect(page.get_by_role("heading", name="Create Image")).to_be_visible()
     page.get_by_label("Image name").fill("ubuntu from url")
     page.get_by_placeholder("https://storage.example.com/ubuntu.qcow2").fill(url)
@@ -44,7 +44,7 @@ def test_it_creates_images_from_a_url_and_an_upload_and_watches_them_become_acti
     assert page.evaluate("window.__notReloaded") is True
     expect(row).to_contain_text("Ubuntu")
 
-    page.get_by_role("link", name="Create Image").click()
+    page.locator(".page-actions").get_by_role("link", name="Create Image").click()
     page.get_by_label("Image name").fill("rocky upload")
     page.get_by_text("Upload a file").click()
     expect(page.get_by_placeholder("https://storage.example.com/ubuntu.qcow2")).to_be_hidden()
@@ -64,7 +64,8 @@ def test_it_shows_errors_next_to_the_fields(world, page, sign_in):
     page.get_by_placeholder("https://storage.example.com/ubuntu.qcow2").fill("ftp://x/y.img")
     page.get_by_role("button", name="Create Image").click()
     expect(page.locator("#field-name")).to_contain_text("English letters, digits")
-    expect(page.get_by_text("must start with http:// or https://")).to_be_visible()
+    expect(page.locator("[data-source=url]")).to_contain_text("must start with http:// or https://")
+    expect(page.locator("#form-errors")).to_contain_text("Image file URL: The image file URL must")
     expect(page.locator("#field-os_type")).to_contain_text("Select an OS type.")
     expect(page.get_by_label("Image name")).to_have_value("bad/name")
 

@@ -73,6 +73,7 @@ def test_it_focuses_the_opened_editor_and_escape_cancels_it(world, page, sign_in
     expect(page.locator("#field-min-disk .value")).to_have_text("20 GB")
 
     page.get_by_role("tab", name=re.compile("Tags")).click()
+    expect(page.get_by_role("tab", name=re.compile("Tags"))).to_be_focused()  # settled
     page.get_by_role("link", name="Edit tag env").focus()
     page.keyboard.press("Enter")
     expect(page.locator("tr.is-editing input[name=key]")).to_be_focused()
@@ -89,24 +90,22 @@ def test_it_moves_between_tabs_with_the_arrow_keys(world, page, sign_in):
     expect(details).to_have_attribute("tabindex", "0")
     expect(page.get_by_role("tab", name=re.compile("Tags"))).to_have_attribute("tabindex", "-1")
     details.focus()
-    page.keyboard.press("ArrowRight")
-    tags = page.get_by_role("tab", name=re.compile("Tags"))
-    expect(tags).to_have_attribute("aria-selected", "true")
-    expect(tags).to_be_focused()
-    expect(page.locator("#tags-panel")).to_be_visible()
-    page.keyboard.press("ArrowRight")
-    expect(page.get_by_role("tab", name="Work History")).to_be_focused()
+
+    def press_and_land_on(key: str, name, panel: str) -> None:
+        page.keyboard.press(key)
+        tab = page.get_by_role("tab", name=name)
+        expect(tab).to_have_attribute("aria-selected", "true")
+        expect(tab).to_have_attribute("tabindex", "0")
+        expect(tab).to_be_focused()  # once the new tab list has settled
+        expect(page.locator(panel)).to_be_visible()
+
+    press_and_land_on("ArrowRight", re.compile("Tags"), "#tags-panel")
+    press_and_land_on("ArrowRight", "Work History", "#history-panel")
     expect(page).to_have_url(re.compile(r"tab=history"))
-    page.keyboard.press("ArrowRight")  # wraps around
-    expect(page.get_by_role("tab", name="Details")).to_have_attribute("aria-selected", "true")
-    expect(page.get_by_role("tab", name="Details")).to_be_focused()
-    page.keyboard.press("End")
-    expect(page.get_by_role("tab", name="Work History")).to_have_attribute("aria-selected", "true")
-    page.keyboard.press("Home")
-    expect(page.get_by_role("tab", name="Details")).to_have_attribute("aria-selected", "true")
-    expect(page.get_by_role("tab", name="Details")).to_be_focused()
-    page.keyboard.press("ArrowLeft")
-    expect(page.get_by_role("tab", name="Work History")).to_be_focused()
+    press_and_land_on("ArrowRight", "Details", "#details-panel")  # wraps around
+    press_and_land_on("End", "Work History", "#history-panel")
+    press_and_land_on("Home", "Details", "#details-panel")
+    press_and_land_on("ArrowLeft", "Work History", "#history-panel")
 
 
 def test_it_switches_account_only_on_an_explicit_switch(world, page, sign_in):
