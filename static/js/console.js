@@ -237,6 +237,7 @@
   var wanted = new WeakMap();
   var hadFocus = new WeakMap();
   var latest = null; // the last request that asked for focus: older ones give way to it
+  var focusedAt = new WeakMap(); // what had focus when the request was made
 
   function focusable(el) {
     if (!el.matches("a[href], button, input, select, textarea, [tabindex]")) {
@@ -256,6 +257,7 @@
     if (key && event.detail.xhr) { wanted.set(event.detail.xhr, key); latest = event.detail.xhr; }
     // Focus may leave before the swap (hx-disabled-elt disables the focused button).
     var active = document.activeElement;
+    if (event.detail.xhr) { focusedAt.set(event.detail.xhr, active); }
     var target = event.detail.target;
     if (event.detail.xhr && active && active !== document.body && target && target.contains(active)) {
       hadFocus.set(event.detail.xhr, true);
@@ -278,6 +280,11 @@
     // A refresh the user did not ask for (polling, suggestions) leaves focus alone.
     if (!moved && !key) { return; }
     if (key && latest !== xhr) { return; }
+    // The user moved on to something else meanwhile: leave focus there.
+    var now = document.activeElement;
+    if (now && now !== document.body && document.contains(now) && xhr && now !== focusedAt.get(xhr)) {
+      return;
+    }
     var active = document.activeElement;
     if (!moved && active && active !== document.body && document.contains(active) &&
         active.getAttribute("data-focus-key") === key) { return; }
