@@ -26,6 +26,7 @@ MSG_TAG_KEY = "Tag keys are 1 to 128 characters."
 MSG_TAG_VALUE = "Tag values are at most 256 characters."
 MSG_TAG_DUPLICATE = "Tag keys must be unique: {key} is used more than once."
 MSG_TAG_COUNT = f"An image can have at most {MAX_TAGS} tags."
+MSG_TAG_NUL = "Tag keys and values cannot contain null characters."
 
 
 def clean_image_name(value: str) -> str:
@@ -82,6 +83,9 @@ def parse_tags(keys: list[str], values: list[str]) -> tuple[list[tuple[str, str]
         key = keys[index].strip() if index < len(keys) else ""
         value = values[index].strip() if index < len(values) else ""
         if not key and not value:
+            continue
+        if "\x00" in key or "\x00" in value:
+            errors.append(MSG_TAG_NUL)
             continue
         if not key or len(key) > 128:
             errors.append(MSG_TAG_KEY)

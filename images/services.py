@@ -6,6 +6,7 @@ change and one work-history row, and enqueues follow-up work on commit.
 """
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,13 +18,14 @@ from django.utils import timezone
 
 from console import work_history
 from console.models import Account
-from images.models import MAX_MIN_DISK_GB, MAX_MIN_RAM_GB, MAX_TAGS, Image, Tag
+from images.models import MAX_MIN_DISK_GB, MAX_MIN_RAM_GB, MAX_TAGS, NAME_PATTERN, Image, Tag
 
 RESOURCE_TYPE = "Image"
 
 ERROR_TOO_MANY_TAGS = f"An image can have at most {MAX_TAGS} tags."
 ERROR_DUPLICATE_TAG = "Tag keys must be unique: {key} is used twice."
 ERROR_NOT_RETRYABLE = "Only an image whose import failed can be imported again."
+ERROR_NAME = "Image name: use 1 to 255 characters: English letters, digits, spaces, - and _."
 
 
 @dataclass(frozen=True)
@@ -58,11 +60,14 @@ def enqueue_import(image: Image) -> None:
     transaction.on_commit(lambda: image_import.delay(image_id))
 
 
-def _check_tags(tags: Sequence[tuple[str, str]]) -> None:
-    if len(tags) > MAX_TAGS:
+def _check_new(new: NewImage) -> None:
+    if not re.fullmatch(NAME_PATTERN, new.name or ""):
+        raise ValidationError(ERROR_NAME, code="invalid_name")
+    if len(new.tags) > MAX_TAGS:
         raise ValidationError(ERROR_TOO_MANY_TAGS, code="too_many_tags")
     seen: set[str] = set()
-    for key, _ in tags:
+    for key, value in new.tags:
+        _check_tag(key, value)
         if key in seen:
             raise ValidationError(ERROR_DUPLICATE_TAG.format(key=key), code="duplicate_tag")
         seen.add(key)
@@ -90,7 +95,7 @@ def image_create(
     event_topic: str = "CreateImage",
 ) -> Image:
     """Create an image in Queued and enqueue its import once the row is committed."""
-    _check_tags(new.tags)
+    _check_new(new)
     staged = stage_upload(upload) if upload is not None else ""
     try:
         with transaction.atomic():
@@ -238,6 +243,7 @@ ERROR_PROTECTED = "Protected is on or off."
 ERROR_IMAGE_GONE = "The image no longer exists."
 ERROR_TAG_KEY = "Tag keys are 1 to 128 characters."
 ERROR_TAG_VALUE = "Tag values are at most 256 characters."
+ERROR_TAG_NUL = "Tag keys and values cannot contain null characters."
 ERROR_TAG_LIMIT = (
     f"This image already has {MAX_TAGS} tags, the most an image can have. "
     "Delete a tag before adding another."
@@ -361,6 +367,8 @@ def _check_tag(key: str, value: str) -> tuple[str, str]:
         raise ValidationError(ERROR_TAG_KEY, code="tag_key")
     if len(value) > 256:
         raise ValidationError(ERROR_TAG_VALUE, code="tag_value")
+    if "\x00" in key or "\x00" in value:  # PostgreSQL cannot store it
+        raise ValidationError(ERROR_TAG_NUL, code="tag_nul")
     return key, value
 
 
