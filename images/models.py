@@ -1,6 +1,7 @@
 """Images and their tags."""
 
 import uuid
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import models
@@ -21,6 +22,19 @@ class OsType(models.TextChoices):
     RHEL = "rhel", "RHEL"
     ROCKY = "rocky", "Rocky Linux"
     UBUNTU = "ubuntu", "Ubuntu"
+
+
+def url_without_secrets(url: str) -> str:
+    """What pages show of an image file URL: no user info, query string or fragment,
+    where a signed URL carries its credentials and signature. The database keeps the
+    URL whole, for Retry import."""
+    try:
+        parts = urlsplit(url)
+        host = parts.netloc.rpartition("@")[2]
+        parts.port  # noqa: B018 (raises ValueError for a malformed port)
+    except ValueError:
+        return ""
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def _accepted_share(account: Account) -> Q:
@@ -165,6 +179,10 @@ class Image(models.Model):
             f"srn:{settings.CONSOLE_OFFERING}::{self.account_id}:{settings.CONSOLE_REGION}"
             f"::gpuserver:image/{self.id}"
         )
+
+    @property
+    def file_url_shown(self) -> str:
+        return url_without_secrets(self.file_url)
 
     @property
     def is_settled(self) -> bool:

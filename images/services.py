@@ -18,7 +18,15 @@ from django.utils import timezone
 
 from console import work_history
 from console.models import Account
-from images.models import MAX_MIN_DISK_GB, MAX_MIN_RAM_GB, MAX_TAGS, NAME_PATTERN, Image, Tag
+from images.models import (
+    MAX_MIN_DISK_GB,
+    MAX_MIN_RAM_GB,
+    MAX_TAGS,
+    NAME_PATTERN,
+    Image,
+    Tag,
+    url_without_secrets,
+)
 
 RESOURCE_TYPE = "Image"
 
@@ -117,7 +125,9 @@ def image_create(
             )
             Tag.objects.bulk_create(Tag(image=image, key=k, value=v) for k, v in new.tags)
             if new.file_url:
-                source = f"from {new.file_url}"
+                # History is read and downloaded by every member: never a signed URL's
+                # credentials.
+                source = f"from {url_without_secrets(new.file_url)}"
             elif upload is not None:
                 source = f"from the uploaded file {upload.name}"
             elif origin == Image.Origin.SERVER:

@@ -124,7 +124,7 @@ def pending(request: HttpRequest) -> HttpResponse:
 def _pending(account: Account):
     return (
         Share.objects.pending_for(account)
-        .select_related("image", "image__account", "requested_by")
+        .select_related("image", "image__account")
         .order_by("-modified_at", "id")
     )
 
