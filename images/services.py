@@ -186,8 +186,9 @@ def image_delete(*, image_id, account: Account, actor) -> tuple[str, str]:
 
     The row is locked first, so a concurrent request turning Protected on either
     lands before (and the delete is refused) or waits until the image is gone. A
-    refusal is recorded as a Failure. Stored files go once the deletion commits; an
-    import still running notices the image is gone and removes its own file.
+    member's refusal is recorded as a Failure; a receiver's is not recorded. Stored
+    files go once the deletion commits; an import still running notices the image is
+    gone and removes its own file.
     """
     from images.pipeline.storage import delete_image_file
 
@@ -202,13 +203,8 @@ def image_delete(*, image_id, account: Account, actor) -> tuple[str, str]:
         if image is None:
             return DeleteOutcome.NOT_FOUND, ""
         if image.account_id != account.id:
-            record_image(
-                image,
-                "DeleteImage",
-                REFUSED_NOT_YOURS.format(name=image.name),
-                actor=actor,
-                result=work_history.FAILURE,
-            )
+            # Only members of the owning account write into its history: a receiver's
+            # refusal would flood it with another account's users, without limit.
             return DeleteOutcome.NOT_YOURS, image.name
         if image.protected:
             record_image(
