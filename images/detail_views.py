@@ -33,6 +33,7 @@ SHARE_BLOCKED_VIEWER = "Viewers have read-only access"
 SHARE_BLOCKED_HINTS = {
     "server_origin": "Images made from a GPU server cannot be shared",
     "private": "Set Visibility to Shared to share this image",
+    "not_active": "Only an Active image can be shared",
 }
 
 

@@ -35,6 +35,14 @@ ERROR_SERVER_ORIGIN = (
     "Image {name} was created from a GPU server. Only uploaded images (imported from an "
     "image file) can be shared with another account."
 )
+ERROR_IMPORTING = (
+    "Image {name} is still {status}. Only an Active image can be shared: wait until its "
+    "import completes."
+)
+ERROR_IMPORT_FAILED = (
+    "Image {name} could not be imported. Only an Active image can be shared: retry its "
+    "import first."
+)
 ERROR_OWN_ACCOUNT = (
     "This is the ID of your own account, which already has the image. Enter the ID of "
     "another account."
@@ -66,6 +74,12 @@ def image_share_blocker(image: Image) -> ValidationError | None:
         return ValidationError(ERROR_SERVER_ORIGIN.format(name=image.name), code="server_origin")
     if image.visibility != Image.Visibility.SHARED:
         return ValidationError(ERROR_PRIVATE.format(name=image.name), code="private")
+    # A receiver gets a usable image or nothing: no size, no status, nothing to boot.
+    if image.status == Image.Status.ERROR:
+        return ValidationError(ERROR_IMPORT_FAILED.format(name=image.name), code="not_active")
+    if image.status != Image.Status.ACTIVE:
+        message = ERROR_IMPORTING.format(name=image.name, status=image.status)
+        return ValidationError(message, code="not_active")
     return None
 
 
