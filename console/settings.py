@@ -8,6 +8,7 @@ defaults (SQLite, a filesystem Celery broker and file storage, all under
 switch to production parts.
 """
 
+import datetime
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tables2",
     "django_filters",
+    "axes",
     "console",
     "images",
     "sharing",
@@ -67,6 +69,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "console.middleware.CurrentAccountMiddleware",
     "console.middleware.HtmxMessagesMiddleware",
+    # Last, as axes asks: it turns a locked sign-in into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:
@@ -129,6 +133,30 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "images:list"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in throttling (django-axes): 10 failures for one user name from one address
+# lock that pair for 15 minutes, on the console's and the admin's sign-in. The count
+# lives in the database, shared by every web process on every machine.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("CONSOLE_SIGNIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=env_int("CONSOLE_SIGNIN_LOCK_MINUTES", 15, minimum=1)
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts while locked neither count nor extend the lock: it ends 15 minutes after
+# the failure that set it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "console.signin.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "console.signin.client_ip"
+AXES_VERBOSE = False
+# Load balancers in front of the web servers that append the client's address to
+# X-Forwarded-For (0: the peer address is the client's).
+CONSOLE_TRUSTED_PROXIES = env_int("CONSOLE_TRUSTED_PROXIES", 0, minimum=0)
 
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "en-us"
