@@ -21,19 +21,33 @@ from console.env import (
     env_list,
     env_redis_url,
     env_str,
+    generated_secret,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CONSOLE_VAR_DIR", str(BASE_DIR / "var")))
 
-DEBUG = env_bool("DEBUG", True)
+# Off unless asked for (DEBUG=true, development): error pages never show tracebacks or
+# URL patterns by accident.
+DEBUG = env_bool("DEBUG", False)
 
-_DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
-SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET_KEY if DEBUG else "")
-if not SECRET_KEY or (not DEBUG and SECRET_KEY == _DEV_SECRET_KEY):
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false.")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+# Served on this machine alone (`make run`): plain http, and a secret key of its own.
+LOCAL_ONLY = all(host in {"127.0.0.1", "localhost", "[::1]", "::1"} for host in ALLOWED_HOSTS)
+# Served to others: https only (redirect, secure cookies, HSTS).
+CONSOLE_HTTPS = env_bool("CONSOLE_HTTPS", not DEBUG and not LOCAL_ONLY)
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not (DEBUG or LOCAL_ONLY):
+        # Every web process must sign with the same key: one generated per machine
+        # would sign people out whenever the load balancer switches machines.
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is false and the console is served beyond "
+            "this machine (ALLOWED_HOSTS)."
+        )
+    SECRET_KEY = generated_secret(VAR_DIR / "secret_key")
+
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # The SRN of a resource: srn:{offering}::{account_id}:{region}::gpuserver:image/{id}
@@ -57,25 +71,26 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The header middlewares come first so that every answer carries their headers:
+    # static files (whitenoise answers below them) and errors raised by any middleware
+    # further down, such as a 400 for a Host header not in ALLOWED_HOSTS.
+    "console.middleware.SecurityHeadersMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "console.middleware.CurrentAccountMiddleware",
     "console.middleware.HtmxMessagesMiddleware",
     # Last, as axes asks: it turns a locked sign-in into the lockout answer.
     "axes.middleware.AxesMiddleware",
 ]
-
-if not DEBUG:
-    # Production serves its collected static files itself (``collectstatic`` first).
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "console.urls"
 WSGI_APPLICATION = "console.wsgi.application"
@@ -273,7 +288,7 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
 }
-if not DEBUG:
+if CONSOLE_HTTPS:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
