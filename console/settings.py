@@ -168,6 +168,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "console.signin.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "console.signin.client_ip"
+AXES_USERNAME_CALLABLE = "console.signin.client_username"
 AXES_VERBOSE = False
 # Load balancers in front of the web servers that append the client's address to
 # X-Forwarded-For (0: the peer address is the client's).

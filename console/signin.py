@@ -5,7 +5,10 @@ The failure count lives in the database (axes' database handler), so every web p
 on every machine counts the same failures and sees the same lock.
 """
 
+import ipaddress
+
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -22,6 +25,10 @@ def locked_out_message() -> str:
     return LOCKED_OUT.format(minutes=minutes)
 
 
+# The longest user name the failure records hold.
+USERNAME_KEPT = 255
+
+
 def client_ip(request: HttpRequest) -> str | None:
     """The client's address: the peer's, or, behind ``CONSOLE_TRUSTED_PROXIES`` load
     balancers, the address the outermost of them saw. Entries further left in
@@ -31,8 +38,29 @@ def client_ip(request: HttpRequest) -> str | None:
     if proxies and forwarded:
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         if hops:
-            return hops[-min(proxies, len(hops))]
+            seen = hops[-min(proxies, len(hops))]
+            try:
+                return str(ipaddress.ip_address(seen))
+            except ValueError:
+                pass  # not an address: the peer's is the one left to trust
     return request.META.get("REMOTE_ADDR")
+
+
+def client_username(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """The user name a sign-in tried, as the failure records keep it.
+
+    The sign-in forms do not limit its length (Django's AuthenticationForm sets a
+    maximum without checking it) and the records hold 255 characters; NUL cannot be
+    stored at all. Longer names are counted by their first 255 characters.
+    """
+    field = get_user_model().USERNAME_FIELD
+    if credentials:
+        username = credentials.get(field)
+    else:
+        username = getattr(request, "data", request.POST).get(field)
+    if username is None:
+        return None
+    return str(username).replace("\x00", "\ufffd")[:USERNAME_KEPT]
 
 
 def lockout_response(

@@ -116,10 +116,12 @@ def share_create(*, image: Image, target_account_id: str, actor) -> Share:
         locked = Image.objects.select_for_update().select_related("account").get(pk=image.pk)
         refusal = share_refusal(locked, target)
         if refusal is not None:
+            # A malformed ID is not repeated: it can hold anything, NUL included.
+            shown = "" if refusal.code == "malformed_account_id" else f" with account {target}"
             record_image(
                 locked,
                 TOPIC_CREATE,
-                f"Refused to share with account {target[:64]}: {refusal.messages[0]}",
+                f"Refused to share{shown}: {refusal.messages[0]}",
                 actor=actor,
                 result=work_history.FAILURE,
             )

@@ -150,3 +150,18 @@ def test_it_answers_admin_searches_with_nul(world, admin_client):
         response = admin_client.get(reverse(name), {"q": NUL})
         assert response.status_code < 500, name
     assert WorkHistory.objects.count() == 0
+
+
+def test_it_records_a_share_refused_for_a_malformed_account_id_without_it(world):
+    from django.core.exceptions import ValidationError
+
+    from sharing.services import share_create
+
+    image = make_image(world.acme, world.alice, visibility="Shared")
+    with pytest.raises(ValidationError) as refused:
+        share_create(image=image, target_account_id=NUL, actor=world.alice)
+    assert refused.value.code == "malformed_account_id"
+    (row,) = WorkHistory.objects.filter(event_topic="CreateImageMember")
+    assert row.result == "Failure"
+    assert "\x00" not in row.work_details
+    assert row.work_details.startswith("Refused to share: Enter a valid account ID")

@@ -156,3 +156,21 @@ def test_it_takes_the_address_a_trusted_proxy_saw(world, settings, proxies):
     assert AccessAttempt.objects.get().ip_address == ATTACKER
     client, response = _sign_in("alice", PASSWORD, address="10.0.0.9")
     assert response.status_code == 302 and _signed_in(client)
+
+
+def test_it_counts_user_names_longer_than_the_records_hold(world):
+    """Django's sign-in form does not check the user name's length; the failure records
+    hold 255 characters, so longer names count by their first 255."""
+    long_name = "x" * 300
+    answers = _fail(LIMIT, user=long_name)
+    assert [a.status_code for a in answers] == [200] * (LIMIT - 1) + [429]
+    assert AccessAttempt.objects.get().username == "x" * 255
+
+
+def test_it_falls_back_to_the_peer_when_the_proxy_header_is_not_an_address(world, settings):
+    settings.CONSOLE_TRUSTED_PROXIES = 1
+    for _ in range(3):
+        Client(REMOTE_ADDR=ATTACKER, HTTP_X_FORWARDED_FOR="not-an-address").post(
+            reverse(CONSOLE), {"username": "alice", "password": WRONG}
+        )
+    assert AccessAttempt.objects.get().ip_address == ATTACKER
