@@ -4,22 +4,21 @@ downloadable as CSV or JSON. The image detail page reuses the filters for its ow
 import csv
 import datetime
 import json
-import uuid
 from collections.abc import Iterable, Iterator
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from console.access import current_account
+from console.htmx import ConsoleRequest, render_page
 from console.models import WorkHistory
-from console.paging import page_size, paginate
+from console.paging import configure_table, page_size
+from console.tables import WorkHistoryTable
 
 PAGE_SIZES = (25, 50, 100)
 EXPORT_CHUNK = 2000
@@ -157,50 +156,34 @@ def _start_of_day(day: datetime.date, days_later: int = 0) -> datetime.datetime 
         return None
 
 
-def _existing_images(account, rows: Iterable[WorkHistory]) -> set[str]:
-    """IDs of the page's image resources that still exist (one query), to link them."""
-    from images.models import Image
-
-    ids = set()
-    for row in rows:
-        if row.resource_type == "Image":
-            try:
-                ids.add(uuid.UUID(row.resource_id))
-            except ValueError:
-                continue
-    if not ids:
-        return set()
-    found = Image.objects.filter(account=account, pk__in=ids).values_list("pk", flat=True)
-    return {str(pk) for pk in found}
-
-
 @require_GET
-def activity_history(request: HttpRequest) -> HttpResponse:
+def activity_history(request: ConsoleRequest) -> HttpResponse:
     account = current_account(request)
     form = ActivityFilterForm(request.GET or None)
     rows = form.filter(WorkHistory.objects.for_account(account))
     per_page = page_size(request, PAGE_SIZES)
-    page = paginate(request, rows, per_page)
+    table = WorkHistoryTable(
+        rows,
+        account=account,
+        table_id="activity-table",
+        htmx_target="#activity-results",
+        time_zone=time_zone_name(),
+        show_type=True,
+        filtered=form.active,
+    )
+    configure_table(request, table, per_page)
     context = {
         "form": form,
-        "page": page,
+        "table": table,
         "per_page": per_page,
         "page_sizes": PAGE_SIZES,
         "known_topics": KNOWN_TOPICS,
-        "time_zone": time_zone_name(),
-        "existing_images": _existing_images(account, page.object_list),
         "query": _query_without_page(request),
     }
-    template = "console/activity_history.html"
-    if request.htmx and not request.htmx.boosted:
-        template += "#results"
-        context["oob"] = True
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render_page(request, "console/activity_history.html", context, fragment="results")
 
 
-def _query_without_page(request: HttpRequest) -> str:
+def _query_without_page(request: ConsoleRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
@@ -255,7 +238,7 @@ def _json_stream(queryset) -> Iterator[str]:
 
 
 @require_GET
-def activity_download(request: HttpRequest, fmt: str) -> HttpResponse:
+def activity_download(request: ConsoleRequest, fmt: str) -> HttpResponse:
     """The filtered history as a file, streamed row by row in constant memory."""
     account = current_account(request)
     form = ActivityFilterForm(request.GET or None)

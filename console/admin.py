@@ -4,8 +4,6 @@ from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
 from console.models import Account, Membership, WorkHistory
-from console.server_forms import GpuServerAdminForm
-from console.servers import GpuServer
 
 User = get_user_model()
 
@@ -68,28 +66,3 @@ class WorkHistoryAdmin(admin.ModelAdmin):
 
 admin.site.site_header = "GPU Server Image console administration"
 admin.site.site_title = "GPU Server Image console"
-
-
-@admin.register(GpuServer)
-class GpuServerAdmin(admin.ModelAdmin):
-    """Staff create servers here; the root disk is the storage name of its qcow2 file."""
-
-    form = GpuServerAdminForm
-    list_display = ["name", "account", "status", "gpu_type", "gpu_count", "image", "created_at"]
-    list_filter = ["status", "gpu_type", "account"]
-    search_fields = ["name", "id", "account__name", "account__id", "root_disk"]
-    list_select_related = ["account", "image"]
-    autocomplete_fields = ["account"]
-    raw_id_fields = ["image"]
-    readonly_fields = ["id", "created_at"]
-    fields = [
-        "id",
-        "account",
-        "name",
-        "status",
-        ("gpu_type", "gpu_count"),
-        "flavor",
-        "image",
-        "root_disk",
-        "created_at",
-    ]

@@ -114,8 +114,3 @@ class WorkHistory(models.Model):
         if self.worker_id == self.SYSTEM:
             return self.SYSTEM
         return f"{self.worker_name} ({self.worker_email or self.worker_id})"
-
-
-from console.servers import GpuServer  # noqa: E402  (registered with the console app)
-
-__all__ = ["Account", "GpuServer", "Membership", "WorkHistory"]

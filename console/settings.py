@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "console",
     "images",
     "sharing",
+    "servers",
 ]
 
 MIDDLEWARE = [

@@ -1,5 +1,7 @@
-"""The one writer of work history. Services call it inside their transaction."""
+"""The one writer of work history (services call it inside their transaction), and the
+links from history rows to the pages of the resources they name."""
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -51,3 +53,28 @@ def record(
         worker_email=worker_email,
         region=settings.CONSOLE_REGION,
     )
+
+
+# How to link a history row to its resource's page, per resource type. The apps that own
+# the resources register here (the console cannot import them): given the account and
+# the resource IDs of a page of rows, a resolver answers the URL of each resource that
+# still exists and belongs to the account.
+ResourceLinks = Callable[[Account, list[str]], dict[str, str]]
+_resource_links: dict[str, ResourceLinks] = {}
+
+
+def register_resource_links(resource_type: str, resolver: ResourceLinks) -> None:
+    _resource_links[resource_type] = resolver
+
+
+def resource_urls(account: Account, rows: Iterable[WorkHistory]) -> dict[tuple[str, str], str]:
+    """``{(resource type, resource ID): URL}`` for the rows whose resource has a page."""
+    wanted: dict[str, set[str]] = {}
+    for row in rows:
+        if row.resource_type in _resource_links:
+            wanted.setdefault(row.resource_type, set()).add(row.resource_id)
+    urls = {}
+    for resource_type, ids in wanted.items():
+        for resource_id, url in _resource_links[resource_type](account, sorted(ids)).items():
+            urls[resource_type, resource_id] = url
+    return urls

@@ -11,9 +11,9 @@ from django.test import Client
 from django.urls import reverse
 
 from console.models import WorkHistory
-from console.server_services import ERROR_NOT_RUNNING, server_image_create
-from console.servers import GpuServer
 from images.models import Image
+from servers.models import GpuServer
+from servers.services import ERROR_NOT_RUNNING, server_image_create
 from tests.support.images import make_image, qcow2_bytes
 
 GIB = 1 << 30

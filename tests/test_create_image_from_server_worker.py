@@ -10,11 +10,11 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from console.models import WorkHistory
-from console.server_services import server_image_create
-from console.servers import GpuServer
 from images import services
 from images.models import Image
 from images.pipeline import errors
+from servers.models import GpuServer
+from servers.services import server_image_create
 from tests.support.images import MIB, make_image, qcow2_bytes, wait_for_status
 
 pytestmark = pytest.mark.worker

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from console.servers import GpuServer
+from servers.models import GpuServer
 from tests.support.images import make_image, qcow2_bytes
 
 GIB = 1 << 30

@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
-from console.servers import GpuServer
+from servers.models import GpuServer
 from tests.support.images import make_image, qcow2_bytes
 
 
@@ -44,7 +44,7 @@ def test_it_lets_staff_create_a_server(world, staff, disk):
     image = make_image(world.acme, name="base")
 
     response = staff.post(
-        reverse("admin:console_gpuserver_add"), _form(world, disk, image=str(image.pk))
+        reverse("admin:servers_gpuserver_add"), _form(world, disk, image=str(image.pk))
     )
 
     assert response.status_code == 302, response.context["adminform"].errors
@@ -57,7 +57,7 @@ def test_it_lets_staff_create_a_server(world, staff, disk):
     "root_disk", ["servers/nothing-here.qcow2", "../etc/passwd", "/etc/passwd"]
 )
 def test_it_refuses_a_root_disk_that_is_not_in_the_storage(world, staff, root_disk):
-    response = staff.post(reverse("admin:console_gpuserver_add"), _form(world, root_disk))
+    response = staff.post(reverse("admin:servers_gpuserver_add"), _form(world, root_disk))
 
     assert response.status_code == 200
     assert "root_disk" in response.context["adminform"].form.errors
@@ -68,7 +68,7 @@ def test_it_refuses_an_image_the_account_cannot_see(world, staff, disk):
     foreign = make_image(world.beta, name="beta-only")
 
     response = staff.post(
-        reverse("admin:console_gpuserver_add"), _form(world, disk, image=str(foreign.pk))
+        reverse("admin:servers_gpuserver_add"), _form(world, disk, image=str(foreign.pk))
     )
 
     assert response.status_code == 200
@@ -81,7 +81,7 @@ def test_it_lists_servers_with_filters(world, staff, disk):
     GpuServer.objects.create(
         account=world.beta, name="beta-stop", status="Stopped", gpu_type="A100", root_disk=disk
     )
-    url = reverse("admin:console_gpuserver_changelist")
+    url = reverse("admin:servers_gpuserver_changelist")
 
     everything = staff.get(url)
     stopped = staff.get(url, {"status__exact": "Stopped"})
@@ -95,7 +95,7 @@ def test_it_lists_servers_with_filters(world, staff, disk):
 
 
 def test_it_keeps_console_users_out_of_the_admin(world, alice_client):
-    response = alice_client.get(reverse("admin:console_gpuserver_changelist"))
+    response = alice_client.get(reverse("admin:servers_gpuserver_changelist"))
 
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]

@@ -11,9 +11,9 @@ from django.db import close_old_connections, connection, transaction
 from django.urls import reverse
 
 from console.models import WorkHistory
-from console.servers import GpuServer
 from images import importing, services
 from images.models import Image
+from servers.models import GpuServer
 from tests.support.detail_factory import make_image
 
 HTMX = {"HX-Request": "true"}

@@ -1,5 +1,6 @@
 """The image detail page: header, tabs, Details rows, live status, and who may see what."""
 
+import json
 import re
 
 import pytest
@@ -8,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from console.servers import GpuServer
 from images.models import Image, Tag
+from servers.models import GpuServer
 from sharing.models import Share
 from tests.support.detail_factory import make_image
 
@@ -211,7 +212,7 @@ def test_it_stops_polling_and_reloads_the_tab_once_the_image_settles(world, alic
     status_url = reverse("images:detail_status", args=[image.pk])
     response = alice_client.get(f"{status_url}?round=2&since=Importing", headers=HTMX)
     html = response.content.decode()
-    assert response["HX-Trigger"] == "imageSettled"
+    assert json.loads(response["HX-Trigger"]) == {"imageSettled": {}}
     assert "hx-get" not in html.split('id="image-alert"')[0]
     assert "status-error" in html
     assert 'id="image-alert" hx-swap-oob="true"' in html and "bad" in html

@@ -188,3 +188,16 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(world, bob_client):
 
     assert many == few
     assert "more-7" in bob_client.get(PENDING).content.decode()
+
+
+def test_the_image_list_counts_pending_shares_once(world, bob_client):
+    make_share(shareable_image(world.acme, name="one-offer"), BETA_ID)
+    with CaptureQueriesContext(connection) as queries:
+        html = bob_client.get(reverse("images:list")).content.decode()
+    assert 'Pending shares (<span id="pending-count">1</span>)' in html
+    counts = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith('SELECT COUNT(*) AS "__count" FROM "sharing_share"')
+    ]
+    assert len(counts) == 1, counts

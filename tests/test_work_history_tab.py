@@ -40,7 +40,7 @@ def test_it_lists_the_image_work_newest_first_with_every_column(world, alice_cli
         "Work result",
         "Worker",
     ):
-        assert f"<th>{header}" in html
+        assert re.search(rf"<th[^>]*>\s*{re.escape(header)}", html), header
     assert str(image.pk) in html and "cuda-base" in html
     assert "Failure" in html and "Success" in html
     assert "Alice Anders" in html and "alice@example.com" in html
@@ -71,7 +71,7 @@ def test_it_filters_by_event_topic_and_result(world, alice_client):
     assert _details_in_order(html) == ["refused"]
     html = alice_client.get(_url(image, topic="CreateTag", result="Failure")).content.decode()
     assert _details_in_order(html) == []
-    assert "Nothing matches these filters." in html
+    assert "Nothing matches these filters" in html
     # The topic choices are the image's own topics.
     assert '<option value="CreateTag" selected>' in html and '<option value="SetImage">' in html
     assert '<option value="DeleteImage"' not in html

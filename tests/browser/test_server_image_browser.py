@@ -6,7 +6,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from playwright.sync_api import expect
 
-from console.servers import GpuServer
+from servers.models import GpuServer
 from tests.support.images import MIB, make_image, qcow2_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]

@@ -14,9 +14,9 @@ from oslo_utils.imageutils import format_inspector
 
 from console import work_history
 from console.models import Account
-from console.servers import GpuServer
 from images.models import MAX_MIN_DISK_GB, Image
 from images.services import NewImage, image_create
+from servers.models import GpuServer
 
 EVENT_TOPIC = "CreateGpuServerImage"
 RESOURCE_TYPE = "GpuServer"

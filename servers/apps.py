@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class ServersConfig(AppConfig):
+    name = "servers"
+    verbose_name = "GPU servers"
+
+    def ready(self) -> None:
+        from console.work_history import register_resource_links
+        from servers.models import server_urls
+
+        register_resource_links("GpuServer", server_urls)
