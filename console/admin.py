@@ -46,13 +46,34 @@ class WorkHistoryAdmin(admin.ModelAdmin):
         "resource_type",
         "resource_name",
         "event_topic",
+        "work_details",
         "result",
         "worker_name",
     ]
+    fields = [
+        "work_time",
+        "account",
+        "resource_type",
+        "resource_id",
+        "resource_name",
+        "event_topic",
+        "work_details",
+        "details",
+        "result",
+        "worker_id",
+        "worker_name",
+        "worker_email",
+        "region",
+    ]
+    readonly_fields = ["work_details"]
     list_filter = ["result", "resource_type", "event_topic", "region"]
     search_fields = ["resource_id", "resource_name", "worker_name", "worker_email", "account__id"]
     date_hierarchy = "work_time"
     list_select_related = ["account"]
+
+    @admin.display(description="Work details")
+    def work_details(self, row: WorkHistory) -> str:
+        return row.work_details
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

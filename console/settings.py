@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "images",
     "sharing",
     "servers",
+    "demo",
 ]
 
 MIDDLEWARE = [

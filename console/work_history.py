@@ -9,7 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from console.models import Account, WorkHistory
+from console.phrases import Message
 
+Topic = WorkHistory.Topic
+ResourceType = WorkHistory.ResourceType
 SUCCESS = WorkHistory.Result.SUCCESS
 FAILURE = WorkHistory.Result.FAILURE
 
@@ -17,11 +20,11 @@ FAILURE = WorkHistory.Result.FAILURE
 def record(
     *,
     account: Account,
-    resource_type: str,
+    resource_type: ResourceType,
     resource_id: Any,
     resource_name: str,
-    event_topic: str,
-    details: str = "",
+    topic: Topic,
+    message: Message,
     result: str = SUCCESS,
     actor: Any = None,
 ) -> WorkHistory:
@@ -29,10 +32,13 @@ def record(
 
     It must run inside the transaction of the change it describes, so that the row
     exists if and only if the change does (a refusal is recorded in its own
-    transaction). ``actor`` is a user, or None for background work ("system").
+    transaction). ``message`` says what happened, as data (see console.phrases).
+    ``actor`` is a user, or None for background work ("system").
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("Work history must be written inside the change's transaction.")
+    if topic not in Topic.values or resource_type not in ResourceType.values:
+        raise ValueError(f"Unknown event topic or resource type: {topic}, {resource_type}")
     if actor is None:
         worker_id, worker_name, worker_email = WorkHistory.SYSTEM, WorkHistory.SYSTEM, ""
     else:
@@ -42,11 +48,11 @@ def record(
     return WorkHistory.objects.create(
         work_time=timezone.now(),
         account=account,
-        resource_type=resource_type,
+        resource_type=ResourceType(resource_type),
         resource_id=str(resource_id),
         resource_name=resource_name[:255],
-        event_topic=event_topic,
-        work_details=details,
+        event_topic=Topic(topic),
+        details=message.as_data(),
         result=result,
         worker_id=worker_id,
         worker_name=worker_name[:150],

@@ -6,6 +6,10 @@ class ImagesConfig(AppConfig):
     verbose_name = "Images"
 
     def ready(self) -> None:
+        # The phrases images record (work history, import failures) must be known
+        # wherever history is shown, whichever module a process imported first.
+        import images.history
+        import images.pipeline.errors  # noqa: F401
         from console.work_history import register_resource_links
         from images.models import image_urls
 

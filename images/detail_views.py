@@ -28,9 +28,10 @@ from console.paging import configure_table
 from console.tables import WorkHistoryTable
 from images import services
 from images.access import get_image_for_change, get_image_for_read, is_owner
-from images.detail_forms import EDITABLE, EditableField, TagForm
-from images.models import MAX_TAGS, Image
-from sharing.services import image_share_blocker
+from images.detail_forms import EDITABLE, FORMS, TagForm
+from images.history import DELETE_REFUSED_PROTECTED
+from images.models import Image
+from images.rules import MAX_TAGS, TEMPLATE_RULES, EditableField, display
 
 TABS = (("details", "Details"), ("tags", "Tags"), ("history", "Work History"))
 HISTORY_PAGE_SIZE = 20
@@ -39,7 +40,8 @@ SHARE_BLOCKED_VIEWER = "Viewers have read-only access"
 SHARE_BLOCKED_HINTS = {
     "server_origin": "Images made from a GPU server cannot be shared",
     "private": "Set Visibility to Shared to share this image",
-    "not_active": "Only an Active image can be shared",
+    "importing": "Only an Active image can be shared: wait for the import",
+    "import_failed": "Only an Active image can be shared: retry the import first",
 }
 
 
@@ -57,17 +59,11 @@ class FieldState:
     confirm_stop: int | None = None
 
 
-def _display(image: Image, name: str) -> str:
-    value = getattr(image, name)
-    if name in ("min_disk_gb", "min_ram_gb"):
-        return f"{value:,} GB"
-    if name == "protected":
-        return "On" if value else "Off"
-    return str(value)
-
-
 def _fields(image: Image, editing: FieldState | None = None) -> dict[str, FieldState]:
-    fields = {spec.name: FieldState(spec, _display(image, spec.name)) for spec in EDITABLE.values()}
+    fields = {
+        spec.name: FieldState(spec, display(spec.name, getattr(image, spec.name)))
+        for spec in EDITABLE.values()
+    }
     if editing is not None:
         editing.display = fields[editing.spec.name].display
         fields[editing.spec.name] = editing
@@ -83,8 +79,8 @@ def _share_blocker(request: ConsoleRequest, image: Image) -> str:
     """Why the "Share to another Account" button is disabled, as a short hint."""
     if not _can_edit(request, image):
         return SHARE_BLOCKED_VIEWER
-    blocker = image_share_blocker(image)
-    return SHARE_BLOCKED_HINTS[blocker.code] if blocker is not None else ""
+    blocker = image.share_blocker()
+    return SHARE_BLOCKED_HINTS[blocker] if blocker else ""
 
 
 def _base_context(request: ConsoleRequest, image: Image, tab: str = "details") -> dict:
@@ -100,7 +96,7 @@ def _base_context(request: ConsoleRequest, image: Image, tab: str = "details") -
         "servers_count": image.servers.count(),
         "tag_count": image.tags.count() if tab != "tags" else None,
         "poll_delay": poll_delay(0),
-        "max_tags": MAX_TAGS,
+        "rules": TEMPLATE_RULES,
         "time_zone": time_zone_name(),
     }
 
@@ -112,8 +108,7 @@ def _tags_context(image: Image) -> dict:
 
 def _history_context(request: ConsoleRequest, image: Image) -> dict:
     rows = WorkHistory.objects.filter(account_id=image.account_id).for_resource(image.pk)
-    topics = list(rows.order_by("event_topic").values_list("event_topic", flat=True).distinct())
-    form = HistoryFilterForm(request.GET, topics=topics)
+    form = HistoryFilterForm(request.GET)
     table = WorkHistoryTable(
         form.filter(rows),
         account=current_account(request),
@@ -191,10 +186,10 @@ def image_edit_field(request: ConsoleRequest, pk, field: str) -> HttpResponse:
     spec = _editable(field)
     image = get_image_for_change(request, pk, queryset=detail_queryset())
     if request.method == "GET":
-        form = spec.form_class(initial={spec.name: getattr(image, spec.name)})
+        form = FORMS[spec.name](initial={spec.name: getattr(image, spec.name)})
         state = FieldState(spec, "", form=form)
         return render_detail(request, image, "details", partial="field", editing=state, f=state)
-    form = spec.form_class(request.POST)
+    form = FORMS[spec.name](request.POST)
     state = FieldState(spec, "", form=form)
     if form.is_valid():
         try:
@@ -222,7 +217,7 @@ def _report_change(request: ConsoleRequest, spec: EditableField, change: service
     if not change.changed:
         messages.info(request, f"{spec.label} is unchanged.")
         return
-    text = f"{spec.label} is now {_display(change.image, spec.name)}."
+    text = f"{spec.label} is now {display(spec.name, getattr(change.image, spec.name))}."
     if change.stopped_shares:
         n = change.stopped_shares
         text += f" Sharing with {n} account{'s' if n != 1 else ''} was stopped."
@@ -237,7 +232,7 @@ def image_delete(request: ConsoleRequest, pk) -> HttpResponse:
         image_id=image.pk, account=current_account(request), actor=request.user
     )
     if outcome == services.DeleteOutcome.PROTECTED:
-        messages.error(request, services.REFUSED_PROTECTED.format(name=name))
+        messages.error(request, str(DELETE_REFUSED_PROTECTED(name=name)))
         target = reverse("images:detail", args=[image.pk])
     elif outcome == services.DeleteOutcome.DELETED:
         messages.success(request, f"Image {name} was deleted.")

@@ -2,11 +2,11 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 
+from console.formats import human_size
 from console.htmx import poll_delay
 from console.models import Account
 from console.paging import HtmxTable
 from images.models import Image
-from images.pipeline.errors import human_size
 
 
 def _row_attrs(record: Image, table: "ImageTable") -> dict[str, str]:

@@ -15,6 +15,7 @@ from images.access import get_image_for_change, get_image_for_read
 from images.filters import ImageFilter
 from images.forms import ImageCreateForm
 from images.models import Image
+from images.rules import TEMPLATE_RULES
 from images.tables import ImageTable
 from images.uploads import TOO_LARGE_FLAG
 
@@ -91,7 +92,11 @@ def image_create(request: ConsoleRequest) -> HttpResponse:
     return render(
         request,
         "images/image_create.html",
-        {"form": form, "max_image_bytes": settings.CONSOLE_MAX_IMAGE_BYTES},
+        {
+            "form": form,
+            "max_image_bytes": settings.CONSOLE_MAX_IMAGE_BYTES,
+            "rules": TEMPLATE_RULES,
+        },
     )
 
 

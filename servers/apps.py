@@ -6,6 +6,7 @@ class ServersConfig(AppConfig):
     verbose_name = "GPU servers"
 
     def ready(self) -> None:
+        import servers.history  # noqa: F401  (the phrases servers record)
         from console.work_history import register_resource_links
         from servers.models import server_urls
 

@@ -5,9 +5,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from console.formats import human_size as human_bytes
 from console.paging import HtmxTable
 from images.models import Image
-from images.templatetags.image_format import human_bytes
 from servers.models import GpuServer
 
 

@@ -6,10 +6,10 @@ from django.http import HttpResponse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from console.access import current_account, get_for_account, require_change
+from console.formats import human_size
 from console.htmx import ConsoleRequest, redirect_after_change, render_page
 from console.paging import PAGE_SIZES, configure_table, page_size
 from images.models import Image
-from images.pipeline.errors import human_size
 from servers import services as server_services
 from servers.filters import ServerFilter
 from servers.forms import ServerImageForm, suggested_image_name

@@ -16,14 +16,10 @@ class ShareQuerySet(models.QuerySet):
         return self.filter(target_account_id=account.id).exclude(image__account=account)
 
     def pending_for(self, account: Account) -> "ShareQuerySet":
-        """Shares ``account`` may still accept: Pending, of an image that is still Shared,
-        uploaded and Active (a share of anything else gives no access and cannot be
-        accepted)."""
+        """Shares ``account`` may still accept: Pending, of an image that is still Shared
+        and uploaded (a share of anything else gives no access and cannot be accepted)."""
         return self.for_receiver(account).filter(
-            status=Share.Status.PENDING,
-            image__visibility=Image.Visibility.SHARED,
-            image__origin=Image.Origin.UPLOAD,
-            image__status=Image.Status.ACTIVE,
+            Image.shareable_q(prefix="image__"), status=Share.Status.PENDING
         )
 
 

@@ -16,41 +16,14 @@ from django.utils import timezone
 
 from console import work_history
 from console.models import Account
+from console.phrases import Message
+from images.history import Topic, record_image
 from images.models import Image
-from images.services import record_image
+from images.services import SharesWouldStop
+from sharing import history
 from sharing.models import ACCOUNT_ID_PATTERN, Share
 
-TOPIC_CREATE = "CreateImageMember"
-TOPIC_SET = "SetImageMember"
-TOPIC_DELETE = "DeleteImageMember"
-
-ERROR_MALFORMED_ACCOUNT_ID = (
-    "Enter a valid account ID: 1 to 64 characters of English letters, digits and hyphens (-)."
-)
-ERROR_PRIVATE = (
-    "Image {name} is Private. Change its Visibility to Shared before sharing it with "
-    "another account."
-)
-ERROR_SERVER_ORIGIN = (
-    "Image {name} was created from a GPU server. Only uploaded images (imported from an "
-    "image file) can be shared with another account."
-)
-ERROR_IMPORTING = (
-    "Image {name} is still {status}. Only an Active image can be shared: wait until its "
-    "import completes."
-)
-ERROR_IMPORT_FAILED = (
-    "Image {name} could not be imported. Only an Active image can be shared: retry its "
-    "import first."
-)
-ERROR_OWN_ACCOUNT = (
-    "This is the ID of your own account, which already has the image. Enter the ID of "
-    "another account."
-)
-ERROR_ALREADY_SHARED = (
-    "Image {name} already has a share for account {account_id}. Delete that share in "
-    "Sharing status first to share it again."
-)
+ERROR_MALFORMED_ACCOUNT_ID = str(history.MALFORMED_ACCOUNT_ID())
 # One message for every Image ID that has no pending share for the account: malformed,
 # unknown, not shared, shared with another account, already accepted, rejected. Any
 # difference would let a user probe other accounts' image IDs.
@@ -68,39 +41,38 @@ def normalize_account_id(value: str) -> str:
     return value.strip().lower()
 
 
-def image_share_blocker(image: Image) -> ValidationError | None:
+class ShareRefused(ValidationError):
+    """A share that cannot be made; ``reason`` keeps why, as data for the history."""
+
+    def __init__(self, reason: Message, code: str) -> None:
+        self.reason = reason
+        super().__init__(str(reason), code=code)
+
+
+def image_share_blocker(image: Image) -> ShareRefused | None:
     """Why ``image`` cannot be shared with any account, if it cannot."""
-    if image.origin != Image.Origin.UPLOAD:
-        return ValidationError(ERROR_SERVER_ORIGIN.format(name=image.name), code="server_origin")
-    if image.visibility != Image.Visibility.SHARED:
-        return ValidationError(ERROR_PRIVATE.format(name=image.name), code="private")
-    # A receiver gets a usable image or nothing: no size, no status, nothing to boot.
-    if image.status == Image.Status.ERROR:
-        return ValidationError(ERROR_IMPORT_FAILED.format(name=image.name), code="not_active")
-    if image.status != Image.Status.ACTIVE:
-        message = ERROR_IMPORTING.format(name=image.name, status=image.status)
-        return ValidationError(message, code="not_active")
-    return None
+    code = image.share_blocker()
+    if not code:
+        return None
+    return ShareRefused(history.BLOCKERS[code](name=image.name), code=code)
 
 
-def share_refusal(image: Image, target_account_id: str) -> ValidationError | None:
+def share_refusal(image: Image, target_account_id: str) -> ShareRefused | None:
     """Why ``image`` cannot be shared with ``target_account_id`` now, if it cannot.
 
     The answer depends only on the image and its own shares, never on whether an
     account with that ID exists.
     """
     if not ACCOUNT_ID_RE.fullmatch(target_account_id):
-        return ValidationError(ERROR_MALFORMED_ACCOUNT_ID, code="malformed_account_id")
+        return ShareRefused(history.MALFORMED_ACCOUNT_ID(), code="malformed_account_id")
     blocker = image_share_blocker(image)
     if blocker is not None:
         return blocker
     if target_account_id == image.account_id:
-        return ValidationError(ERROR_OWN_ACCOUNT, code="own_account")
+        return ShareRefused(history.OWN_ACCOUNT(), code="own_account")
     if image.shares.filter(target_account_id=target_account_id).exists():
-        return ValidationError(
-            ERROR_ALREADY_SHARED.format(name=image.name, account_id=target_account_id),
-            code="already_shared",
-        )
+        reason = history.ALREADY_SHARED(name=image.name, account_id=target_account_id)
+        return ShareRefused(reason, code="already_shared")
     return None
 
 
@@ -116,12 +88,12 @@ def share_create(*, image: Image, target_account_id: str, actor) -> Share:
         locked = Image.objects.select_for_update().select_related("account").get(pk=image.pk)
         refusal = share_refusal(locked, target)
         if refusal is not None:
-            # A malformed ID is not repeated: it can hold anything, NUL included.
-            shown = "" if refusal.code == "malformed_account_id" else f" with account {target}"
             record_image(
                 locked,
-                TOPIC_CREATE,
-                f"Refused to share{shown}: {refusal.messages[0]}",
+                Topic.CREATE_IMAGE_MEMBER,
+                history.REFUSED_MALFORMED(reason=refusal.reason)
+                if refusal.code == "malformed_account_id"
+                else history.REFUSED(account=target, reason=refusal.reason),
                 actor=actor,
                 result=work_history.FAILURE,
             )
@@ -136,8 +108,8 @@ def share_create(*, image: Image, target_account_id: str, actor) -> Share:
             )
             record_image(
                 locked,
-                TOPIC_CREATE,
-                f"Shared image {locked.name} with account {target} (Pending)",
+                Topic.CREATE_IMAGE_MEMBER,
+                history.REQUESTED(name=locked.name, account=target),
                 actor=actor,
             )
     if refusal is not None:
@@ -193,12 +165,8 @@ def share_accept(*, image_id, account: Account, actor) -> Share:
         share.status = Share.Status.ACCEPTED
         share.modified_at = timezone.now()
         share.save(update_fields=["status", "modified_at"])
-        record_image(
-            share.image,
-            TOPIC_SET,
-            f"Account {account.id} accepted the share of image {share.image.name}",
-            actor=actor,
-        )
+        accepted = history.ACCEPTED(account=account.id, name=share.image.name)
+        record_image(share.image, Topic.SET_IMAGE_MEMBER, accepted, actor=actor)
     return share
 
 
@@ -221,11 +189,10 @@ def share_reject(*, image_id, account: Account, actor) -> Share:
         share.modified_at = timezone.now()
         share.save(update_fields=["status", "modified_at"])
         name = share.image.name
-        if previous == Share.Status.PENDING:
-            details = f"Account {account.id} rejected the share of image {name}"
-        else:
-            details = f"Account {account.id} removed image {name} from its list (Rejected)"
-        record_image(share.image, TOPIC_SET, details, actor=actor)
+        answer = history.REJECTED if previous == Share.Status.PENDING else history.REMOVED
+        record_image(
+            share.image, Topic.SET_IMAGE_MEMBER, answer(account=account.id, name=name), actor=actor
+        )
     return share
 
 
@@ -244,10 +211,28 @@ def share_stop(*, share: Share, actor) -> None:
             raise ValidationError(ERROR_SHARE_GONE, code="share_gone")
         image = Image.objects.select_related("account").get(pk=share.image_id)
         Share.objects.filter(pk=locked["pk"]).delete()
-        record_image(
-            image,
-            TOPIC_DELETE,
-            f"Stopped sharing image {image.name} with account {locked['target_account_id']} "
-            f"(was {locked['status']})",
-            actor=actor,
+        stopped = history.STOPPED(
+            name=image.name, account=locked["target_account_id"], status=locked["status"]
         )
+        record_image(image, Topic.DELETE_IMAGE_MEMBER, stopped, actor=actor)
+
+
+def shares_stop_for_private(*, image: Image, actor, agreed: int) -> int:
+    """Visibility Shared -> Private: every share of the image stops in the same
+    transaction, one "DeleteImageMember" row each; more shares than the user agreed to
+    stop (one was made meanwhile) refuses the switch so that it is asked again."""
+    shares = list(Share.objects.select_for_update().filter(image=image).order_by("id"))
+    if len(shares) > agreed:
+        raise SharesWouldStop(len(shares))
+    for share in shares:
+        stopped = history.STOPPED_PRIVATE(account=share.target_account_id, status=share.status)
+        record_image(image, Topic.DELETE_IMAGE_MEMBER, stopped, actor=actor)
+    Share.objects.filter(pk__in=[s.pk for s in shares]).delete()
+    return len(shares)
+
+
+def accepted_image_ids(account: Account):
+    """The images ``account`` accepted a share of (images.models reads through this)."""
+    return Share.objects.filter(target_account_id=account.id, status=Share.Status.ACCEPTED).values(
+        "image_id"
+    )

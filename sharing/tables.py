@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from console.formats import human_size as human_bytes
 from console.paging import HtmxTable
-from images.templatetags.image_format import human_bytes
 from sharing.models import Share
 
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from console.activity import csv_cell
 from console.models import Membership, WorkHistory
+from console.phrases import TEXT
 from tests.support.detail_factory import add_history, make_image
 
 HTMX = {"HX-Request": "true"}
@@ -195,7 +196,7 @@ def test_it_streams_large_downloads_in_chunks(world, alice_client):
             resource_id=str(image.pk),
             resource_name=image.name,
             event_topic="SetImage",
-            work_details=f"row {i}",
+            details=TEXT(text=f"row {i}").as_data(),
             result="Success",
             worker_id="system",
             worker_name="system",

@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from console.models import WorkHistory
+from console.phrases import TEXT
 from images.models import Image
 from tests.support.images import make_image
 
@@ -60,7 +61,9 @@ def test_it_deletes_through_the_console_rules_and_keeps_protected_images(world, 
 def test_it_retries_failed_imports_from_the_admin(
     world, client, django_capture_on_commit_callbacks
 ):
-    failed = make_image(world.acme, name="failed", status="Error", failure_reason="boom")
+    failed = make_image(
+        world.acme, name="failed", status="Error", failure=TEXT(text="boom").as_data()
+    )
     active = make_image(world.acme, name="fine")
     staff, _ = _staff(client)
     with django_capture_on_commit_callbacks() as callbacks:

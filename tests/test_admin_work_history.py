@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from console import work_history
 from console.models import WorkHistory
+from console.phrases import TEXT
 
 
 def _staff_client(client):
@@ -20,8 +21,8 @@ def _row(world) -> WorkHistory:
             resource_type="Image",
             resource_id="1234",
             resource_name="ubuntu-base",
-            event_topic="CreateImage",
-            details="Created",
+            topic="CreateImage",
+            message=TEXT(text="Created"),
             actor=world.alice,
         )
 
@@ -70,7 +71,8 @@ def test_it_records_the_actor_or_system(world):
             resource_type="Image",
             resource_id="1",
             resource_name="x",
-            event_topic="ImportImage",
+            topic="ImportImage",
+            message=TEXT(text="Import started"),
         )
     assert system.worker_display == "system"
     assert system.region == "kr-west1"
@@ -84,5 +86,6 @@ def test_it_refuses_to_write_history_outside_a_transaction(world):
             resource_type="Image",
             resource_id="1",
             resource_name="x",
-            event_topic="ImportImage",
+            topic="ImportImage",
+            message=TEXT(text="Import started"),
         )

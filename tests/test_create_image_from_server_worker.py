@@ -91,6 +91,6 @@ def test_it_ends_in_error_with_the_reason_when_the_disk_is_not_qcow2(world, cele
     image = wait_for_status(image, ("Active", "Error"))
 
     assert image.status == "Error"
-    assert image.failure_reason == errors.NOT_QCOW2
+    assert image.failure_reason == str(errors.NOT_QCOW2())
     assert image.min_disk_gb == 0  # no virtual size could be read for the default
     assert default_storage.exists(server.root_disk)

@@ -8,7 +8,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from oslo_utils.imageutils import format_inspector
 
-from servers.management.commands.seed_demo import DEMO_ACCOUNTS
+from demo.management.commands.seed_demo import DEMO_ACCOUNTS
 from servers.models import GpuServer
 
 

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from console.phrases import TEXT
 from images.models import Image, Tag
 from servers.models import GpuServer
 from sharing.models import Share
@@ -123,7 +124,7 @@ def test_it_keeps_a_real_href_on_every_htmx_link(world, alice_client):
 
 
 def test_it_uses_no_inline_scripts_styles_or_hx_on(world, alice_client):
-    image = make_image(world.acme, status=Image.Status.ERROR, failure_reason="broken")
+    image = make_image(world.acme, status=Image.Status.ERROR, failure=TEXT(text="broken").as_data())
     for tab in ("details", "tags", "history"):
         html = alice_client.get(_url(image, tab)).content.decode()
         assert "hx-on" not in html
@@ -184,7 +185,9 @@ def test_it_opens_the_delete_confirmation_without_javascript(world, alice_client
 
 
 def test_it_shows_the_failure_reason_and_a_retry_button_for_an_error_image(world, alice_client):
-    image = make_image(world.acme, status=Image.Status.ERROR, failure_reason="Not a qcow2 file")
+    image = make_image(
+        world.acme, status=Image.Status.ERROR, failure=TEXT(text="Not a qcow2 file").as_data()
+    )
     html = alice_client.get(_url(image)).content.decode()
     assert "The import failed." in html and "Not a qcow2 file" in html
     assert f'action="{reverse("images:retry", args=[image.pk])}"' in html
@@ -208,7 +211,9 @@ def test_it_polls_the_status_while_the_import_runs(world, alice_client):
 
 def test_it_stops_polling_and_reloads_the_tab_once_the_image_settles(world, alice_client):
     image = make_image(world.acme, status=Image.Status.IMPORTING)
-    Image.objects.filter(pk=image.pk).update(status=Image.Status.ERROR, failure_reason="bad")
+    Image.objects.filter(pk=image.pk).update(
+        status=Image.Status.ERROR, failure=TEXT(text="bad").as_data()
+    )
     status_url = reverse("images:detail_status", args=[image.pk])
     response = alice_client.get(f"{status_url}?round=2&since=Importing", headers=HTMX)
     html = response.content.decode()

@@ -182,7 +182,7 @@ def test_it_imports_once_when_the_task_runs_twice(world, http_server, allow_loop
     assert image.import_attempts == 1
     assert [r.path for r in http_server.requests] == ["/once.qcow2"]
     started = WorkHistory.objects.for_resource(image.pk).filter(
-        work_details__startswith="Import started"
+        details__code="image.import.started"
     )
     assert started.count() == 1
     assert len(stored_files()) == 1

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from console.models import WorkHistory
 from images import services
-from images.models import MAX_TAGS, Tag
+from images.models import Tag
+from images.rules import MAX_TAGS
 from sharing.models import Share
 from tests.support.detail_factory import make_image
 

@@ -6,6 +6,7 @@ import uuid
 from django.db import transaction
 
 from console import work_history
+from console.phrases import TEXT
 from images.models import Image, OsType, Tag
 
 
@@ -36,8 +37,8 @@ def add_history(image: Image, topic: str, details: str = "", *, actor=None, resu
             resource_type="Image",
             resource_id=image.pk,
             resource_name=image.name,
-            event_topic=topic,
-            details=details,
+            topic=topic,
+            message=TEXT(text=details),
             result=result,
             actor=actor,
         )
