@@ -267,18 +267,3 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}={self.value}"
-
-
-def image_urls(account: Account, ids: list[str]) -> dict[str, str]:
-    """Detail-page URLs of those of ``ids`` that are images of ``account`` (work-history
-    rows link to them while they exist)."""
-    from django.urls import reverse
-
-    valid = []
-    for value in ids:
-        try:
-            valid.append(uuid.UUID(value))
-        except ValueError:
-            continue
-    found = Image.objects.filter(account=account, pk__in=valid).values_list("pk", flat=True)
-    return {str(pk): reverse("images:detail", args=[pk]) for pk in found}

@@ -8,12 +8,12 @@ from django.urls import reverse
 from console.models import Account, Membership, WorkHistory
 from images.models import Image
 from sharing.models import Share
-from tests.support.images import make_image
+from tests.support.factories import make_image
+from tests.support.htmx import HTMX
 from tests.support.personas import BETA_ID, client_for, make_user
 from tests.support.sharing import make_share, shareable_image
 
 PENDING = reverse("sharing:pending")
-HTMX = {"HX-Request": "true"}
 
 
 def accept_url(image) -> str:
