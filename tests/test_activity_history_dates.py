@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from console.models import WorkHistory
-from tests.support.detail_factory import add_history, make_image
+from tests.support.factories import add_history, make_image
 
 EXTREMES = [
     {"date_to": "9999-12-31"},

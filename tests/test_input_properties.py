@@ -18,7 +18,8 @@ from images import services
 from images.forms import NAME_RE
 from images.models import Image, Tag, url_without_secrets
 from sharing import services as sharing_services
-from tests.support.images import make_image, new_image
+from tests.support.factories import make_image
+from tests.support.images import new_image
 
 PROPERTY = settings(
     max_examples=40,

@@ -7,7 +7,7 @@ from django.urls import reverse
 from console.models import WorkHistory
 from images.models import Image, Tag
 from sharing.models import Share
-from tests.support.images import make_image
+from tests.support.factories import make_image
 
 NUL = "a\x00b"
 HTMX = {"HX-Request": "true"}

@@ -198,7 +198,7 @@ def test_it_shows_the_console_400_page_with_its_headers_in_production(world, set
 
 
 def test_it_shows_the_console_403_and_404_pages_with_their_headers(world, carol_client):
-    from tests.support.images import make_image
+    from tests.support.factories import make_image
 
     image = make_image(world.acme, name="acme-one")
     forbidden = carol_client.post(reverse("images:retry", args=[image.pk]))
