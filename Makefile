@@ -52,9 +52,12 @@ $(AXE): package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --ignore-scripts --silent && touch $(AXE); \
 	else echo "npm not found: the accessibility checks of the browser tests will not run"; fi
 
+# Production-like on one machine: DEBUG off unless DEBUG=true is given, gunicorn serving
+# the collected static files (whitenoise), plain http on 127.0.0.1.
 run: $(STAMP)
 	$(VPY) manage.py migrate --no-input
-	$(VPY) manage.py seed_demo
+	$(VPY) manage.py collectstatic --no-input --verbosity 0
+	$(VPY) manage.py seed_demo --known-passwords
 	@echo "Console: http://127.0.0.1:$(PORT)  (Ctrl-C stops the web server, worker and beat)"
 	CONSOLE_PORT=$(PORT) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho -f Procfile start
 

@@ -1,4 +1,5 @@
-"""Request-scoped tenancy, htmx message delivery, and sign-in for htmx requests."""
+"""Request-scoped tenancy, htmx message delivery, sign-in for htmx requests and the
+security headers of every answer."""
 
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -7,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.middleware.security import SecurityMiddleware
 from django.shortcuts import render, resolve_url
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,6 +23,20 @@ def account_not_required(view: Callable) -> Callable:
     """Mark a view that signed-in users without any membership may open."""
     view.account_not_required = True
     return view
+
+
+class SecurityHeadersMiddleware(SecurityMiddleware):
+    """The response headers of Django's SecurityMiddleware (nosniff, Referrer-Policy,
+    Cross-Origin-Opener-Policy, HSTS), outermost, without its https redirect.
+
+    SecurityMiddleware reads the Host header to redirect to https; a Host not in
+    ALLOWED_HOSTS makes that raise, and the 400 answer then skips SecurityMiddleware's
+    own headers. This one sees every answer. Setting a header twice is harmless: each
+    is set only when missing.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        return None
 
 
 class CurrentAccountMiddleware:

@@ -40,6 +40,8 @@ SHARE_BLOCKED_VIEWER = "Viewers have read-only access"
 SHARE_BLOCKED_HINTS = {
     "server_origin": "Images made from a GPU server cannot be shared",
     "private": "Set Visibility to Shared to share this image",
+    "importing": "Only an Active image can be shared: wait for the import",
+    "import_failed": "Only an Active image can be shared: retry the import first",
 }
 
 
@@ -92,6 +94,10 @@ def _base_context(request: ConsoleRequest, image: Image, tab: str = "details") -
         "tab_list": tabs,
         "share_blocker": _share_blocker(request, image),
         "servers_count": image.servers.count(),
+        # Named only where they are the current account's own: others' servers stay theirs.
+        "servers_named": list(
+            image.servers.filter(account_id=getattr(request.account, "id", None)).order_by("name")
+        ),
         "tag_count": image.tags.count() if tab != "tags" else None,
         "poll_delay": poll_delay(0),
         "rules": TEMPLATE_RULES,

@@ -58,3 +58,15 @@ def test_it_says_the_hash_was_not_computed_when_the_import_failed(world, alice_c
     html = alice_client.get(reverse("images:detail", args=[image.pk])).content.decode()
     assert "Not computed: the import failed" in html
     assert "Computed when the import completes" not in html
+
+
+def test_it_names_the_servers_of_the_own_account_that_use_the_image(world, alice_client):
+    from tests.support.factories import make_server
+
+    image = make_image(world.acme, creator=world.alice)
+    own = make_server(world.acme, "train-01", image=image)
+    make_server(world.beta, "bobs-secret-box", image=image)
+    html = alice_client.get(reverse("images:detail", args=[image.pk])).content.decode()
+    assert "Used by 2 servers: " in html
+    assert f'<a href="{reverse("servers:detail", args=[own.pk])}">train-01</a>' in html
+    assert "bobs-secret-box" not in html
