@@ -13,6 +13,13 @@ from tests.support.factories import make_image
 pytestmark = pytest.mark.browser
 
 
+def settled(page) -> None:
+    """Wait until htmx has no request, swap or settle under way."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+
+
 def focused(page) -> str:
     return page.evaluate(
         "() => { const e = document.activeElement;"
@@ -73,7 +80,8 @@ def test_it_focuses_the_opened_editor_and_escape_cancels_it(world, page, sign_in
     expect(page.locator("#field-min-disk .value")).to_have_text("20 GB")
 
     page.get_by_role("tab", name=re.compile("Tags")).click()
-    expect(page.get_by_role("tab", name=re.compile("Tags"))).to_be_focused()  # settled
+    expect(page.locator("#tags-panel")).to_be_visible()
+    settled(page)
     page.get_by_role("link", name="Edit tag env").focus()
     page.keyboard.press("Enter")
     expect(page.locator("tr.is-editing input[name=key]")).to_be_focused()
