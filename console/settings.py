@@ -20,6 +20,7 @@ from console.env import (
     env_list,
     env_redis_url,
     env_str,
+    env_time_zone,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -59,10 +60,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (the cookie set by the language switch, else Accept-Language);
+    # UserPreferencesMiddleware below puts a signed-in user's saved choice first.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "console.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -133,10 +138,24 @@ LOGIN_REDIRECT_URL = "images:list"
 LOGOUT_REDIRECT_URL = "login"
 
 # --- Internationalisation -----------------------------------------------------
-LANGUAGE_CODE = "en-us"
-TIME_ZONE = env_str("CONSOLE_TIME_ZONE", "UTC")
+# English unless the user saved another choice or the browser asks for Korean.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ko", "한국어")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language switch works before sign-in too, through this cookie; signing in puts the
+# user's saved choice into it, so the sign-in page after signing out speaks it as well.
+LANGUAGE_COOKIE_NAME = "console_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+# The default time zone of every user; each user may choose another in the user menu.
+TIME_ZONE = env_time_zone("CONSOLE_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# Dates in the formats of console.locale_formats. Numbers are grouped where they are shown
+# (console.formats.number, the |number filter), never by a global switch that would also
+# group the IDs written into URLs and element IDs.
+FORMAT_MODULE_PATH = ["console.locale_formats"]
 
 # --- Static and uploaded files -----------------------------------------------
 STATIC_URL = "static/"
@@ -248,6 +267,7 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 if not DEBUG:
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
