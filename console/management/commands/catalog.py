@@ -8,6 +8,8 @@ neither: the compiled catalogs are part of the repository.
 """
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from django.conf import settings
@@ -30,6 +32,7 @@ IGNORE = [
     "bench",
     "docs",
     "locale",
+    ".catalog-*",
     "*.egg-info",
     "node_modules",
 ]
@@ -37,7 +40,19 @@ IGNORE = [
 
 def collect(locale_dir: Path, languages: list[str] = TRANSLATED) -> None:
     """Write (or update) the .po files of ``languages`` under ``locale_dir``."""
-    root = settings.BASE_DIR
+    root = Path(settings.BASE_DIR)
+    if locale_dir.resolve().parent != root.resolve():
+        # makemessages writes each file's strings to the first locale folder whose parent
+        # holds the file: collect into a folder beside the code, then move the catalogs.
+        work = Path(tempfile.mkdtemp(prefix=".catalog-", dir=root))
+        try:
+            if locale_dir.exists():
+                shutil.copytree(locale_dir, work, dirs_exist_ok=True)
+            collect(work, languages)
+            shutil.copytree(work, locale_dir, dirs_exist_ok=True)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return
     previous = Path.cwd()
     os.chdir(root)
     try:
