@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpResponse, StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -262,6 +262,18 @@ def _json_stream(queryset) -> Iterator[str]:
     yield "".join(batch) + "\n]\n"
 
 
+def _as_requested(stream: Iterator[str]) -> Iterator[str]:
+    """The rows are written after the view has returned: in the requester's language and
+    time zone all the same."""
+    zone, language = timezone.get_current_timezone(), translation.get_language()
+
+    def written() -> Iterator[str]:
+        with timezone.override(zone), translation.override(language):
+            yield from stream
+
+    return written()
+
+
 @require_GET
 def activity_download(request: ConsoleRequest, fmt: str) -> HttpResponse:
     """The filtered history as a file, streamed row by row in constant memory."""
@@ -280,7 +292,7 @@ def activity_download(request: ConsoleRequest, fmt: str) -> HttpResponse:
         stream, content_type = _csv_stream(rows), "text/csv; charset=utf-8"
     else:
         stream, content_type = _json_stream(rows), "application/json"
-    response = StreamingHttpResponse(stream, content_type=content_type)
+    response = StreamingHttpResponse(_as_requested(stream), content_type=content_type)
     response["Content-Disposition"] = (
         f'attachment; filename="activity-history-{account.id}-{stamp}.{fmt}"'
     )

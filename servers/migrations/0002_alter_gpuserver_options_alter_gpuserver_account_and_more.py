@@ -6,56 +6,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('console', '0006_alter_account_options_alter_membership_options_and_more'),
-        ('images', '0003_alter_image_options_alter_tag_options_and_more'),
-        ('servers', '0001_initial'),
+        ("console", "0006_alter_account_options_alter_membership_options_and_more"),
+        ("images", "0003_alter_image_options_alter_tag_options_and_more"),
+        ("servers", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='gpuserver',
-            options={'ordering': ['name', 'id'], 'verbose_name': 'GPU server', 'verbose_name_plural': 'GPU servers'},
+            name="gpuserver",
+            options={
+                "ordering": ["name", "id"],
+                "verbose_name": "GPU server",
+                "verbose_name_plural": "GPU servers",
+            },
         ),
         migrations.AlterField(
-            model_name='gpuserver',
-            name='account',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='gpu_servers', to='console.account', verbose_name='Account'),
+            model_name="gpuserver",
+            name="account",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="gpu_servers",
+                to="console.account",
+                verbose_name="Account",
+            ),
         ),
         migrations.AlterField(
-            model_name='gpuserver',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='Created at'),
+            model_name="gpuserver",
+            name="created_at",
+            field=models.DateTimeField(auto_now_add=True, verbose_name="Created at"),
         ),
         migrations.AlterField(
-            model_name='gpuserver',
-            name='flavor',
-            field=models.CharField(blank=True, max_length=64, verbose_name='Flavor'),
+            model_name="gpuserver",
+            name="flavor",
+            field=models.CharField(blank=True, max_length=64, verbose_name="Flavor"),
         ),
         migrations.AlterField(
-            model_name='gpuserver',
-            name='id',
-            field=models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False, verbose_name='Server ID'),
+            model_name="gpuserver",
+            name="id",
+            field=models.UUIDField(
+                default=uuid.uuid4,
+                editable=False,
+                primary_key=True,
+                serialize=False,
+                verbose_name="Server ID",
+            ),
         ),
         migrations.AlterField(
-            model_name='gpuserver',
-            name='image',
-            field=models.ForeignKey(blank=True, help_text='The image the server was created from.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='servers', to='images.image', verbose_name='image'),
+            model_name="gpuserver",
+            name="image",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The image the server was created from.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="servers",
+                to="images.image",
+                verbose_name="image",
+            ),
         ),
         migrations.AlterField(
-            model_name='gpuserver',
-            name='name',
-            field=models.CharField(max_length=255, verbose_name='Server name'),
+            model_name="gpuserver",
+            name="name",
+            field=models.CharField(max_length=255, verbose_name="Server name"),
         ),
         migrations.AlterField(
-            model_name='gpuserver',
-            name='root_disk',
-            field=models.CharField(max_length=255, verbose_name='Root disk'),
+            model_name="gpuserver",
+            name="root_disk",
+            field=models.CharField(max_length=255, verbose_name="Root disk"),
         ),
         migrations.AlterField(
-            model_name='gpuserver',
-            name='status',
-            field=models.CharField(choices=[('Running', 'Running'), ('Stopped', 'Stopped')], default='Running', max_length=8, verbose_name='Status'),
+            model_name="gpuserver",
+            name="status",
+            field=models.CharField(
+                choices=[("Running", "Running"), ("Stopped", "Stopped")],
+                default="Running",
+                max_length=8,
+                verbose_name="Status",
+            ),
         ),
     ]

@@ -6,41 +6,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('images', '0003_alter_image_options_alter_tag_options_and_more'),
-        ('sharing', '0001_initial'),
+        ("images", "0003_alter_image_options_alter_tag_options_and_more"),
+        ("sharing", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='share',
-            options={'ordering': ['-modified_at', 'id'], 'verbose_name': 'share', 'verbose_name_plural': 'shares'},
+            name="share",
+            options={
+                "ordering": ["-modified_at", "id"],
+                "verbose_name": "share",
+                "verbose_name_plural": "shares",
+            },
         ),
         migrations.AlterField(
-            model_name='share',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='Created at'),
+            model_name="share",
+            name="created_at",
+            field=models.DateTimeField(auto_now_add=True, verbose_name="Created at"),
         ),
         migrations.AlterField(
-            model_name='share',
-            name='image',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shares', to='images.image', verbose_name='image'),
+            model_name="share",
+            name="image",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="shares",
+                to="images.image",
+                verbose_name="image",
+            ),
         ),
         migrations.AlterField(
-            model_name='share',
-            name='modified_at',
-            field=models.DateTimeField(verbose_name='Modified at'),
+            model_name="share",
+            name="modified_at",
+            field=models.DateTimeField(verbose_name="Modified at"),
         ),
         migrations.AlterField(
-            model_name='share',
-            name='requested_by',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='requested by'),
+            model_name="share",
+            name="requested_by",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="requested by",
+            ),
         ),
         migrations.AlterField(
-            model_name='share',
-            name='status',
-            field=models.CharField(choices=[('Pending', 'Pending'), ('Accepted', 'Accepted'), ('Rejected', 'Rejected')], default='Pending', max_length=8, verbose_name='Status'),
+            model_name="share",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("Pending", "Pending"),
+                    ("Accepted", "Accepted"),
+                    ("Rejected", "Rejected"),
+                ],
+                default="Pending",
+                max_length=8,
+                verbose_name="Status",
+            ),
         ),
     ]
