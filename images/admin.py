@@ -74,7 +74,7 @@ class ImageAdmin(admin.ModelAdmin):
     def delete_through_console(self, request: HttpRequest, queryset) -> None:
         outcomes: dict[str, int] = {}
         for image in queryset.select_related("account"):
-            outcome, _ = services.image_delete(
+            outcome, _name = services.image_delete(
                 image_id=image.pk, account=image.account, actor=request.user
             )
             outcomes[outcome] = outcomes.get(outcome, 0) + 1

@@ -127,7 +127,13 @@ class ImageCreateForm(forms.Form):
         strip=True,
         max_length=255,
         help_text=_("http(s) URL of a .qcow2 file, at most 255 characters"),
-        widget=forms.TextInput(attrs={"placeholder": "https://storage.example.com/ubuntu.qcow2"}),
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": format_lazy(
+                    _("e.g. {example}"), example="https://storage.example.com/ubuntu.qcow2"
+                )
+            }
+        ),
         error_messages={"max_length": MSG_URL_LENGTH},
     )
     upload = forms.FileField(

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from console import work_history
 from console.phrases import Message, phrase
 from images.models import Image
-from images.rules import FIELD_LABEL
+from images.rules import FIELD_LABEL, VISIBILITY_LABELS
 
 Topic = work_history.Topic
 
@@ -32,7 +32,12 @@ DELETE_REFUSED_NOT_OWNER = phrase(
     "image.delete.refused_not_owner",
     _("Image {name} is shared with your account; only its owner can delete it."),
 )
-FIELD_CHANGED = phrase("image.field.changed", _("{field} changed from {old} to {new}"))
+# A value kept as text (Visibility's) reads as its label.
+FIELD_CHANGED = phrase(
+    "image.field.changed",
+    _("{field} changed from {old} to {new}"),
+    labels={"old": VISIBILITY_LABELS, "new": VISIBILITY_LABELS},
+)
 TAG_ADDED = phrase("image.tag.added", _("Added tag {key}={value}"))
 TAG_RENAMED = phrase("image.tag.renamed", _("Changed tag {old_key}={old_value} to {key}={value}"))
 TAG_VALUE_CHANGED = phrase(

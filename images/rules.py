@@ -82,12 +82,19 @@ EDITABLE_FIELDS: dict[str, EditableField] = {
 FIELD_LABEL = phrase(
     "image.field", "{field}", labels={"field": {f.name: f.label for f in EDITABLE_FIELDS.values()}}
 )
+# The labels of the Visibility values (the model's choices; this module stands below it).
+VISIBILITY_LABELS = {
+    "Private": pgettext_lazy("visibility", "Private"),
+    "Shared": pgettext_lazy("visibility", "Shared"),
+}
 ON = phrase("image.protected.on", pgettext_lazy("protected", "On"))
 OFF = phrase("image.protected.off", pgettext_lazy("protected", "Off"))
 
 
 def display(field: str, value) -> str:
     """An editable field's value as the console shows it: ``1,024 GB``, ``On``, ``Shared``."""
+    if field == "visibility":
+        return str(VISIBILITY_LABELS.get(value, value))
     return str(display_message(field, value))
 
 

@@ -54,7 +54,7 @@ def test_it_shows_status_badge_gpu_image_link_and_created(world, alice_client):
         assert f">{header}</a>" in html
     assert '<span class="badge status-running">Running</span>' in html
     assert '<span class="badge status-stopped">Stopped</span>' in html
-    assert "H100 x 8" in html and "A100 x 1" in html
+    assert "H100 × 8" in html and "A100 × 1" in html
     assert f'<a href="{reverse("images:detail", args=[image.pk])}">ubuntu-cuda</a>' in html
     assert server.created_at.strftime("%Y-%m-%d") in html
 
