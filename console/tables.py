@@ -20,7 +20,7 @@ class WorkHistoryTable(HtmxTable):
     )
     resource_id = tables.Column(verbose_name=_("Resource ID"))
     resource_name = tables.Column(
-        verbose_name=_("Resource Name"), attrs={"td": {"class": "name-cell"}}
+        verbose_name=_("Resource name"), attrs={"td": {"class": "name-cell"}}
     )
     work_details = tables.Column(
         verbose_name=_("Work details"), attrs={"td": {"class": "details-cell"}}
