@@ -24,7 +24,7 @@ def sign_in(page: Page, username: str) -> None:
     page.goto(f"{BASE}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", "demo-password-1")
-    page.click("button[type=submit]")
+    page.click(".form-stack button[type=submit]")
     page.wait_for_url("**/gpu-server/**")
 
 
