@@ -26,7 +26,7 @@ class ServerTable(HtmxTable):
         verbose_name=_("Status"),
     )
     gpu = tables.TemplateColumn(
-        '<span class="gpu-chip">{{ record.gpu_type }} × {{ record.gpu_count }}</span>',
+        '<span class="gpu-chip">{{ record.gpu_type }} \u00d7 {{ record.gpu_count }}</span>',
         verbose_name=_("GPU"),
         order_by=("gpu_type", "gpu_count", "name"),
     )
