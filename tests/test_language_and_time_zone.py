@@ -250,9 +250,9 @@ def test_it_gives_the_admin_site_its_labels_in_korean(world):
     index = _html(admin.get("/admin/", headers=KO))
     assert "GPU Server Image 콘솔 관리" in index
     assert "작업 이력" in index and "이미지 공유" in index and "공유" in index
+    make_image(world.acme, name="in-admin")
     images = _html(admin.get("/admin/images/image/", headers=KO))
     assert "가져오기에 실패한 이미지 다시 가져오기" in images
     assert "이미지명" in images and "공개 범위" in images
-    make_image(world.acme, name="in-admin")
     history_page = _html(admin.get("/admin/console/workhistory/", headers=KO))
     assert "작업 일시" in history_page and "이벤트 토픽" in history_page
