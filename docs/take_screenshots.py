@@ -82,9 +82,10 @@ def main() -> None:
             korean.get_by_role("link", name="ubuntu-22-04-cuda-12").click()
             shot(korean, f"ko-image-detail{suffix}", full_page=suffix == "")
             korean.get_by_role("tab", name="작업 이력").click()
+            korean.locator("#history-table").wait_for()
             shot(korean, f"ko-image-work-history{suffix}", full_page=False)
             if suffix == "":
-                korean.get_by_role("link", name="활동 이력").click()
+                korean.get_by_role("link", name="활동 이력", exact=True).click()
                 shot(korean, "ko-activity-history", full_page=False)
             context.close()
         browser.close()
