@@ -1,11 +1,13 @@
 """The one writer of work history (services call it inside their transaction), and the
 links from history rows to the pages of the resources they name."""
 
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from console.models import Account, WorkHistory
@@ -71,6 +73,23 @@ _resource_links: dict[str, ResourceLinks] = {}
 
 def register_resource_links(resource_type: str, resolver: ResourceLinks) -> None:
     _resource_links[resource_type] = resolver
+
+
+def links_to_detail_pages(model: type, url_name: str) -> ResourceLinks:
+    """Links to ``url_name`` for the objects of ``model`` (UUID keys, an ``account``
+    field) that still exist in the account."""
+
+    def resolve(account: Account, ids: list[str]) -> dict[str, str]:
+        valid = []
+        for value in ids:
+            try:
+                valid.append(uuid.UUID(value))
+            except ValueError:
+                continue
+        found = model.objects.filter(account=account, pk__in=valid).values_list("pk", flat=True)
+        return {str(pk): reverse(url_name, args=[pk]) for pk in found}
+
+    return resolve
 
 
 def resource_urls(account: Account, rows: Iterable[WorkHistory]) -> dict[tuple[str, str], str]:

@@ -11,7 +11,7 @@ class ImagesConfig(AppConfig):
         # wherever history is shown, whichever module a process imported first.
         import images.history
         import images.pipeline.errors  # noqa: F401
-        from console.work_history import register_resource_links
-        from images.models import image_urls
+        from console.work_history import links_to_detail_pages, register_resource_links
+        from images.models import Image
 
-        register_resource_links("Image", image_urls)
+        register_resource_links("Image", links_to_detail_pages(Image, "images:detail"))

@@ -46,6 +46,8 @@ SHARE_BLOCKED_VIEWER = gettext_lazy("Viewers have read-only access")
 SHARE_BLOCKED_HINTS = {
     "server_origin": gettext_lazy("Images made from a GPU server cannot be shared"),
     "private": gettext_lazy("Set Visibility to Shared to share this image"),
+    "importing": gettext_lazy("Only an Active image can be shared: wait for the import"),
+    "import_failed": gettext_lazy("Only an Active image can be shared: retry the import first"),
 }
 
 

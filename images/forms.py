@@ -35,7 +35,8 @@ MSG_FILE_TOO_LARGE = _("The uploaded file is larger than the {limit} limit.")
 
 
 def clean_image_name(value: str) -> str:
-    if not NAME_RE.fullmatch(value or ""):
+    # Too long a name is reported once, by the field's length check, with the same words.
+    if len(value or "") <= NAME_MAX and not NAME_RE.fullmatch(value or ""):
         raise ValidationError(MSG_NAME, code="invalid_name")
     return value
 

@@ -8,7 +8,7 @@ class ServersConfig(AppConfig):
 
     def ready(self) -> None:
         import servers.history  # noqa: F401  (the phrases servers record)
-        from console.work_history import register_resource_links
-        from servers.models import server_urls
+        from console.work_history import links_to_detail_pages, register_resource_links
+        from servers.models import GpuServer
 
-        register_resource_links("GpuServer", server_urls)
+        register_resource_links("GpuServer", links_to_detail_pages(GpuServer, "servers:detail"))

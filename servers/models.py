@@ -56,17 +56,3 @@ class GpuServer(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-def server_urls(account: Account, ids: list[str]) -> dict[str, str]:
-    """Detail-page URLs of those of ``ids`` that are servers of ``account``."""
-    from django.urls import reverse
-
-    valid = []
-    for value in ids:
-        try:
-            valid.append(uuid.UUID(value))
-        except ValueError:
-            continue
-    found = GpuServer.objects.filter(account=account, pk__in=valid).values_list("pk", flat=True)
-    return {str(pk): reverse("servers:detail", args=[pk]) for pk in found}

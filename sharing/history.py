@@ -13,6 +13,8 @@ STATUS_LABELS = {"labels": {"status": Share.Status}}
 
 REQUESTED = phrase("share.requested", _("Shared image {name} with account {account} (Pending)"))
 REFUSED = phrase("share.refused", _("Refused to share with account {account}: {reason}"))
+# A malformed account ID is not repeated: it can hold anything, NUL included.
+REFUSED_MALFORMED = phrase("share.refused_malformed", _("Refused to share: {reason}"))
 ACCEPTED = phrase("share.accepted", _("Account {account} accepted the share of image {name}"))
 REJECTED = phrase("share.rejected", _("Account {account} rejected the share of image {name}"))
 REMOVED = phrase(
@@ -47,6 +49,20 @@ SERVER_ORIGIN = phrase(
         "image file) can be shared with another account."
     ),
 )
+IMPORTING = phrase(
+    "share.refusal.importing",
+    _(
+        "Image {name} is not Active yet. Only an Active image can be shared: wait until its "
+        "import completes."
+    ),
+)
+IMPORT_FAILED = phrase(
+    "share.refusal.import_failed",
+    _(
+        "Image {name} could not be imported. Only an Active image can be shared: retry its "
+        "import first."
+    ),
+)
 OWN_ACCOUNT = phrase(
     "share.refusal.own_account",
     _(
@@ -63,4 +79,9 @@ ALREADY_SHARED = phrase(
 )
 
 # Why an image cannot be shared at all, by the code of the image rule it breaks.
-BLOCKERS = {"server_origin": SERVER_ORIGIN, "private": PRIVATE}
+BLOCKERS = {
+    "server_origin": SERVER_ORIGIN,
+    "private": PRIVATE,
+    "importing": IMPORTING,
+    "import_failed": IMPORT_FAILED,
+}

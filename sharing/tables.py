@@ -85,14 +85,10 @@ class PendingShareTable(HtmxTable):
     def render_size(self, value: int | None) -> str:
         return human_bytes(value)
 
-    def render_modified_at(self, record: Share, value) -> SafeString:
-        when = time_html(value, "SHORT_DATETIME_FORMAT")
-        if record.requested_by is None:
-            return format_html("{}", when)
-        by = record.requested_by.get_full_name() or record.requested_by.get_username()
-        return format_html(
-            '{}<div class="small muted">{}</div>', when, _("by %(name)s") % {"name": by}
-        )
+    def render_modified_at(self, value) -> SafeString | str:
+        # Only the time: who requested it is the owning account's business (its users'
+        # names stay with it); "Shared by" names the account.
+        return time_html(value, "SHORT_DATETIME_FORMAT")
 
     def render_actions(self, record: Share) -> SafeString:
         csrf = get_token(self.request)

@@ -1,17 +1,10 @@
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
 
 from console import work_history
 from console.models import WorkHistory
 from console.phrases import TEXT
-
-
-def _staff_client(client):
-    admin = get_user_model().objects.create_superuser("admin", "admin@example.com", "pw-123456-x")
-    client.force_login(admin)
-    return client
 
 
 def _row(world) -> WorkHistory:
@@ -27,9 +20,9 @@ def _row(world) -> WorkHistory:
         )
 
 
-def test_it_lists_work_history_for_staff(world, client):
+def test_it_lists_work_history_for_staff(world, staff_client):
     row = _row(world)
-    staff = _staff_client(client)
+    staff = staff_client
     response = staff.get(reverse("admin:console_workhistory_changelist"))
     assert response.status_code == 200
     assert b"ubuntu-base" in response.content
@@ -38,9 +31,9 @@ def test_it_lists_work_history_for_staff(world, client):
     assert b'name="_save"' not in detail.content
 
 
-def test_it_refuses_to_change_or_delete_work_history_in_the_admin(world, client):
+def test_it_refuses_to_change_or_delete_work_history_in_the_admin(world, staff_client):
     row = _row(world)
-    staff = _staff_client(client)
+    staff = staff_client
     change = staff.post(
         reverse("admin:console_workhistory_change", args=[row.pk]),
         {"resource_name": "tampered", "result": "Failure"},

@@ -14,9 +14,8 @@ from console.models import WorkHistory
 from images import importing, services
 from images.models import Image
 from servers.models import GpuServer
-from tests.support.detail_factory import make_image
-
-HTMX = {"HX-Request": "true"}
+from tests.support.factories import make_image
+from tests.support.htmx import HTMX
 
 
 def _delete(client, image, headers=None):

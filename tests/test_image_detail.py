@@ -13,9 +13,8 @@ from console.phrases import TEXT
 from images.models import Image, Tag
 from servers.models import GpuServer
 from sharing.models import Share
-from tests.support.detail_factory import make_image
-
-HTMX = {"HX-Request": "true"}
+from tests.support.factories import make_image
+from tests.support.htmx import HTMX
 
 DETAIL_LABELS = [
     "Service",
@@ -119,8 +118,14 @@ def test_it_keeps_a_real_href_on_every_htmx_link(world, alice_client):
     image = make_image(world.acme, tags=[("env", "prod")])
     for tab in ("details", "tags", "history"):
         html = alice_client.get(_url(image, tab)).content.decode()
-        for tag in re.findall(r"<a [^>]*hx-get=[^>]*>", html):
-            assert 'href="/' in tag, tag
+        links = re.findall(r"<a [^>]*hx-get=[^>]*>", html)
+        assert links, tab
+        for tag in links:
+            # The plain link goes where the htmx request goes: the page works without JS.
+            href = re.search(r'href="([^"]+)"', tag)
+            hx_get = re.search(r'hx-get="([^"]+)"', tag)
+            assert href and hx_get, tag
+            assert href[1] == hx_get[1], tag
 
 
 def test_it_uses_no_inline_scripts_styles_or_hx_on(world, alice_client):
@@ -244,7 +249,7 @@ def test_it_shows_receivers_a_read_only_page_naming_the_owner(world, bob_client)
 
 @pytest.mark.parametrize("tab", ["details", "tags", "history"])
 def test_it_does_not_grow_its_query_count_with_tags_or_history(world, alice_client, tab):
-    from tests.support.detail_factory import add_history
+    from tests.support.factories import add_history
 
     image = make_image(world.acme, creator=world.alice)
     _share_with_beta(world, image)

@@ -10,9 +10,8 @@ from images import services
 from images.models import Tag
 from images.rules import MAX_TAGS
 from sharing.models import Share
-from tests.support.detail_factory import make_image
-
-HTMX = {"HX-Request": "true"}
+from tests.support.factories import make_image
+from tests.support.htmx import HTMX
 
 
 def _add(client, image, key, value="", headers=None):

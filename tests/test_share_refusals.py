@@ -7,7 +7,7 @@ from console.models import Membership, WorkHistory
 from images.models import Image
 from sharing import history, services
 from sharing.models import Share
-from tests.support.images import make_image
+from tests.support.factories import make_image
 from tests.support.personas import ACME_ID, BETA_ID, client_for, make_user
 from tests.support.sharing import make_share, shareable_image
 

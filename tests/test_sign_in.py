@@ -3,7 +3,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from console.middleware import SESSION_ACCOUNT_KEY
 from console.models import Membership
-from tests.support.images import make_image
+from tests.support.factories import make_image
 from tests.support.personas import PASSWORD, client_for
 
 

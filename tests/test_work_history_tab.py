@@ -6,9 +6,8 @@ import re
 from django.urls import reverse
 
 from console.models import WorkHistory
-from tests.support.detail_factory import add_history, make_image
-
-HTMX = {"HX-Request": "true"}
+from tests.support.factories import add_history, make_image
+from tests.support.htmx import HTMX
 
 
 def _url(image, **params) -> str:
