@@ -19,7 +19,7 @@ from console.formats import gigabytes, human_size
 from console.models import Profile, WorkHistory
 from images import history
 from images.pipeline import errors
-from tests.support.images import make_image
+from tests.support.factories import make_image
 from tests.support.personas import PASSWORD, client_for
 
 KO = {"accept-language": "ko-KR,ko;q=0.9,en;q=0.5"}

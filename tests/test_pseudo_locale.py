@@ -31,12 +31,12 @@ from images.models import Image
 from images.pipeline import errors
 from servers.models import GpuServer
 from sharing import services as sharing_services
-from tests.support.detail_factory import make_image
+from tests.support.factories import make_image, make_server
+from tests.support.htmx import HTMX
 from tests.support.personas import PASSWORD, client_for
 
 PSEUDO = "xx"
 OPEN, CLOSE = "⟦", "⟧"
-HTMX = {"HX-Request": "true"}
 
 # Words that are data or names in every language (the glossary keeps them in English).
 DATA_WORDS = {
@@ -264,19 +264,8 @@ class _World:
         sharing_services.share_accept(
             image_id=self.shared_to_acme.pk, account=self.acme, actor=self.alice
         )
-        disk = storage / "servers" / "root.qcow2"
-        disk.parent.mkdir(parents=True, exist_ok=True)
-        disk.write_bytes(b"QFI\xfb" + b"\0" * 100)
-        self.server = GpuServer.objects.create(
-            account=self.acme,
-            name="train-01",
-            image=self.image,
-            root_disk="servers/root.qcow2",
-            flavor="g1-h100x1",
-        )
-        self.stopped = GpuServer.objects.create(
-            account=self.acme, name="train-02", status="Stopped", root_disk="servers/none.qcow2"
-        )
+        self.server = make_server(self.acme, "train-01", image=self.image)
+        self.stopped = make_server(self.acme, "train-02", status="Stopped")
 
     def data(self) -> list[str]:
         values = []
