@@ -19,6 +19,7 @@ from console.formats import gigabytes, human_size
 from console.models import Profile, WorkHistory
 from images import history
 from images.pipeline import errors
+from images.rules import OFF, ON
 from tests.support.factories import make_image
 from tests.support.personas import PASSWORD, client_for
 
@@ -256,3 +257,27 @@ def test_it_gives_the_admin_site_its_labels_in_korean(world):
     assert "이미지명" in images and "공개 범위" in images
     history_page = _html(admin.get("/admin/console/workhistory/", headers=KO))
     assert "작업 일시" in history_page and "이벤트 토픽" in history_page
+
+
+def test_it_keeps_phrases_lazy_and_defined_once():
+    from django.utils.translation import gettext_lazy
+
+    from console.phrases import phrase, render
+
+    # Defining a phrase again with the same words is harmless (a module imported twice);
+    # with other words it is a mistake, found without translating anything.
+    assert phrase("image.deleted", gettext_lazy("Deleted image {name}")) is not None
+    with pytest.raises(ValueError, match="defined twice"):
+        phrase("image.deleted", gettext_lazy("Removed image {name}"))
+    stored = history.DELETED(name="web-1").as_data()
+    assert stored == {"code": "image.deleted", "params": {"name": "web-1"}}
+    with translation.override("en"):
+        assert render(stored) == "Deleted image web-1"
+    with translation.override("ko"):
+        assert render(stored) == "web-1 이미지를 삭제했습니다"
+        assert str(history.field_changed("visibility", "Shared", "Private")) == (
+            "공개 범위: Shared에서 Private(으)로 변경"
+        )
+        assert str(history.field_changed("protected", ON(), OFF())) == (
+            "삭제 보호: 사용에서 사용 안 함(으)로 변경"
+        )
