@@ -5,6 +5,7 @@ from collections.abc import Sequence
 import django_tables2 as tables
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from django_tables2 import RequestConfig
 
 PAGE_SIZES: tuple[int, ...] = (10, 25, 50, 100)
@@ -52,9 +53,9 @@ class HtmxTable(tables.Table):
 
     htmx_target = ""
     # What a screen reader calls the table's scrolling region on narrow screens.
-    label = "Table"
-    empty_title = "Nothing here yet"
-    empty_filtered_title = "Nothing matches"
+    label = _("Table")
+    empty_title = _("Nothing here yet")
+    empty_filtered_title = _("Nothing matches")
     empty_hint = ""
     # (URL, label) of the first thing to do on an empty list, for those who may.
     empty_action: tuple[str, str] | None = None

@@ -1,10 +1,11 @@
 import django_filters
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from images.models import Image, OsType, Tag
 
-PROTECTED_CHOICES = (("yes", "Protected"), ("no", "Not protected"))
+PROTECTED_CHOICES = (("yes", _("Protected")), ("no", _("Not protected")))
 
 
 class ImageFilter(django_filters.FilterSet):
@@ -14,28 +15,31 @@ class ImageFilter(django_filters.FilterSet):
     name = django_filters.CharFilter(
         field_name="name",
         lookup_expr="icontains",
-        label="Image name",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Search by name"}),
+        label=_("Image name"),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Search by name")}),
     )
     status = django_filters.ChoiceFilter(
-        choices=Image.Status.choices, empty_label="All statuses", label="Status"
+        choices=Image.Status.choices, empty_label=_("All statuses"), label=_("Status")
     )
     os_type = django_filters.ChoiceFilter(
-        choices=OsType.choices, empty_label="All OS types", label="OS type"
+        choices=OsType.choices, empty_label=_("All OS types"), label=_("OS type")
     )
     visibility = django_filters.ChoiceFilter(
-        choices=Image.Visibility.choices, empty_label="All", label="Visibility"
+        choices=Image.Visibility.choices, empty_label=_("All"), label=_("Visibility")
     )
     tag = django_filters.CharFilter(
         method="filter_tag",
-        label="Tag",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "key or key=value"}),
+        label=_("Tag"),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("key or key=value")}),
     )
     origin = django_filters.ChoiceFilter(
-        choices=Image.Origin.choices, empty_label="All origins", label="Origin"
+        choices=Image.Origin.choices, empty_label=_("All origins"), label=_("Origin")
     )
     protected = django_filters.ChoiceFilter(
-        choices=PROTECTED_CHOICES, empty_label="All", label="Protected", method="filter_protected"
+        choices=PROTECTED_CHOICES,
+        empty_label=_("All"),
+        label=_("Protected"),
+        method="filter_protected",
     )
 
     class Meta:

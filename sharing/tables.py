@@ -1,28 +1,29 @@
 """Pending shares: what other accounts shared with the current account."""
 
 import django_tables2 as tables
-from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
 from console.formats import human_size as human_bytes
+from console.formats import time_html
 from console.paging import HtmxTable
 from sharing.models import Share
 
 
 class PendingShareTable(HtmxTable):
-    name = tables.Column(verbose_name="Image name", accessor="image__name")
-    image_id = tables.Column(verbose_name="Image ID")
-    owner = tables.Column(verbose_name="Shared by", accessor="image__account__name")
-    os_type = tables.Column(verbose_name="OS type", accessor="image__os_type")
+    name = tables.Column(verbose_name=_("Image name"), accessor="image__name")
+    image_id = tables.Column(verbose_name=_("Image ID"))
+    owner = tables.Column(verbose_name=_("Shared by"), accessor="image__account__name")
+    os_type = tables.Column(verbose_name=_("OS type"), accessor="image__os_type")
     size = tables.Column(
-        verbose_name="Size", accessor="image__size", attrs={"td": {"class": "nowrap"}}
+        verbose_name=_("Size"), accessor="image__size", attrs={"td": {"class": "nowrap"}}
     )
-    modified_at = tables.Column(verbose_name="Requested", attrs={"td": {"class": "nowrap"}})
+    modified_at = tables.Column(verbose_name=_("Requested"), attrs={"td": {"class": "nowrap"}})
     actions = tables.Column(
-        verbose_name="Actions",
+        verbose_name=_("Actions"),
         accessor="image_id",
         attrs={
             "th": {"class": "col-actions"},
@@ -31,8 +32,8 @@ class PendingShareTable(HtmxTable):
     )
 
     htmx_target = "#pending-section"
-    label = "Pending shares"
-    empty_title = "No pending shares"
+    label = _("Pending shares")
+    empty_title = _("No pending shares")
 
     class Meta(HtmxTable.Meta):
         model = Share
@@ -47,16 +48,16 @@ class PendingShareTable(HtmxTable):
         self.account = account
         if not can_change:
             self.columns.hide("actions")
-        hint = (
-            "When another account shares an image with {}, it waits here until you accept or "
-            "reject it."
+        hint = _(
+            "When another account shares an image with %(account)s, it waits here until you "
+            "accept or reject it."
         )
-        self.empty_hint = format_html(hint, account.name)
+        self.empty_hint = hint % {"account": account.name}
         if can_change:
             self.empty_hint = format_html(
-                '{} If you were given an Image ID, use <a href="{}">Get Image Share</a>.',
-                self.empty_hint,
-                reverse("sharing:receive"),
+                _('{hint} If you were given an Image ID, use <a href="{url}">Get Image Share</a>.'),
+                hint=self.empty_hint,
+                url=reverse("sharing:receive"),
             )
 
     def render_name(self, value: str) -> SafeString:
@@ -65,9 +66,10 @@ class PendingShareTable(HtmxTable):
     def render_image_id(self, value) -> SafeString:
         return format_html(
             '<span class="mono truncate image-id" title="{0}">{0}</span> <button type="button" '
-            'class="icon-btn" data-copy="{0}" aria-label="Copy Image ID" title="Copy Image ID">'
+            'class="icon-btn" data-copy="{0}" aria-label="{1}" title="{1}">'
             "</button>",
             value,
+            _("Copy Image ID"),
         )
 
     def render_owner(self, record: Share, value: str) -> SafeString:
@@ -85,41 +87,16 @@ class PendingShareTable(HtmxTable):
     def render_size(self, value: int | None) -> str:
         return human_bytes(value)
 
-    def render_modified_at(self, value) -> str:
+    def render_modified_at(self, value) -> SafeString | str:
         # Only the time: who requested it is the owning account's business (its users'
         # names stay with it); "Shared by" names the account.
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        return time_html(value, "SHORT_DATETIME_FORMAT")
 
     def render_actions(self, record: Share) -> SafeString:
         """Accept at once; Reject only after a confirmation (a dialog, or the confirmation
         page without JavaScript): a rejected share can only be offered again by its owner."""
-        csrf = get_token(self.request)
-        accept = reverse("sharing:accept", args=[record.image_id])
-        reject = reverse("sharing:reject", args=[record.image_id])
-        name = record.image.name
-        dialog = f"reject-share-{record.pk}"
-        return format_html(
-            '<div class="row-actions">'
-            '<form method="post" action="{accept}" hx-post="{accept}" hx-target="#pending-section"'
-            ' hx-swap="outerHTML"><input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
-            '<button type="submit" class="btn btn-small btn-primary" aria-label="Accept {name}">'
-            "Accept</button></form>"
-            '<a class="btn btn-small btn-danger-outline" href="{reject}"'
-            ' data-dialog-open="{dialog}" role="button" aria-label="Reject {name}">Reject</a></div>'
-            '<dialog id="{dialog}" class="confirm-dialog" aria-labelledby="{dialog}-title">'
-            '<form method="post" action="{reject}" hx-post="{reject}" hx-target="#pending-section"'
-            ' hx-swap="outerHTML"><input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
-            '<div class="dialog-header"><h2 id="{dialog}-title">Reject {name}?</h2></div>'
-            '<div class="dialog-body"><p>{account} will have no access to this image. Only {owner}'
-            " can share it with you again.</p></div>"
-            '<div class="dialog-footer"><button type="button" class="btn" data-dialog-close>'
-            'Cancel</button><button type="submit" class="btn btn-danger">Reject</button></div>'
-            "</form></dialog>",
-            accept=accept,
-            reject=reject,
-            csrf=csrf,
-            name=name,
-            dialog=dialog,
-            account=self.account.name,
-            owner=record.image.account.name,
+        return render_to_string(
+            "sharing/_pending_actions.html",
+            {"share": record, "account": self.account},
+            request=self.request,
         )

@@ -54,7 +54,7 @@ def test_it_shows_the_filters_and_keeps_them_in_the_page_links(world, alice_clie
     assert '<option value="upload" selected>' in html
     assert '<label for="id_protected">Protected</label>' in html
     assert "tag=env%3Dprod" in html  # sort and page links keep the filters
-    assert "1 image match the filters" in html
+    assert "1 image matches the filters" in html
     assert "Clear filters" in html
 
 

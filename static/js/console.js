@@ -1,4 +1,12 @@
-/* Small behaviours of the console pages. No inline scripts: the CSP allows only 'self'. */
+/* Small behaviours of the console pages. No inline scripts: the CSP allows only 'self'.
+   Words come from the catalog script the page loads first (Django's JavaScriptCatalog,
+   served from the console's own address); without it they stay in English. */
+var gettext = window.gettext || function (text) { return text; };
+var ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+var interpolate = window.interpolate || function (text, values) {
+  return text.replace(/%\((\w+)\)s/g, function (_, name) { return String(values[name]); });
+};
+
 (function () {
   "use strict";
 
@@ -27,7 +35,7 @@
       var done = function () {
         copy.classList.add("copied");
         copy.setAttribute("data-label", copy.getAttribute("aria-label") || "");
-        copy.setAttribute("aria-label", "Copied");
+        copy.setAttribute("aria-label", gettext("Copied"));
         setTimeout(function () {
           copy.classList.remove("copied");
           copy.setAttribute("aria-label", copy.getAttribute("data-label"));
@@ -91,7 +99,7 @@
       var scope = counter.closest("form") || document;
       var name = counter.getAttribute("data-selection-count");
       var n = scope.querySelectorAll("input[type=checkbox][name='" + name + "']:checked").length;
-      counter.textContent = n ? n + " selected" : "";
+      counter.textContent = n ? interpolate(ngettext("%(n)s selected", "%(n)s selected", n), { n: n }, true) : "";
       scope.querySelectorAll("[data-needs-selection]").forEach(function (b) { b.disabled = n === 0; });
     });
   }
@@ -159,7 +167,9 @@
     var n = rows.querySelectorAll(".tag-row").length;
     var left = document.querySelector("[data-tag-remaining]");
     var add = document.querySelector("[data-tag-add]");
-    if (left) { left.textContent = (max - n) + " of " + max + " tags remaining"; }
+    if (left) {
+      left.textContent = interpolate(gettext("%(left)s of %(max)s tags remaining"), { left: max - n, max: max }, true);
+    }
     if (add) { add.disabled = n >= max; }
   }
   document.addEventListener("change", function (event) {
@@ -193,9 +203,9 @@
 (function () {
   "use strict";
   var MESSAGES = {
-    403: "Not allowed: your role in this account cannot make this change.",
-    404: "Not found: it may have been deleted, or it belongs to another account.",
-    409: "This could not be done in the current state; reload the page and try again."
+    403: gettext("Not allowed: your role in this account cannot make this change."),
+    404: gettext("Not found: it may have been deleted, or it belongs to another account."),
+    409: gettext("This could not be done in the current state; reload the page and try again.")
   };
   function toast(text) {
     var box = document.getElementById("toasts");
@@ -211,7 +221,7 @@
     close.type = "button";
     close.className = "toast-close";
     close.setAttribute("data-toast-close", "");
-    close.setAttribute("aria-label", "Dismiss");
+    close.setAttribute("aria-label", gettext("Dismiss"));
     close.textContent = "\u00d7";
     item.appendChild(span);
     item.appendChild(close);
@@ -220,10 +230,10 @@
   }
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr ? event.detail.xhr.status : 0;
-    toast(MESSAGES[status] || "Something went wrong (HTTP " + status + "). Try again in a moment.");
+    toast(MESSAGES[status] || interpolate(gettext("Something went wrong (HTTP %(status)s). Try again in a moment."), { status: status }, true));
   });
   document.addEventListener("htmx:sendError", function () {
-    toast("The console cannot be reached. Check your connection and try again.");
+    toast(gettext("The console cannot be reached. Check your connection and try again."));
   });
 })();
 
@@ -368,16 +378,17 @@
     xhr.setRequestHeader("HX-Current-URL", window.location.href);
     button.disabled = true;
     box.hidden = false;
-    text.textContent = "Uploading 0 of " + size(total) + " (0%)";
+    var sending = gettext("Uploading %(sent)s of %(total)s (%(percent)s)");
+    text.textContent = interpolate(sending, { sent: size(0), total: size(total), percent: "0%" }, true);
     xhr.upload.addEventListener("progress", function (e) {
       var sent = e.lengthComputable ? Math.min(e.loaded, total) : 0;
       var percent = total ? Math.floor(sent * 100 / total) : 0;
       bar.value = percent;
-      text.textContent = "Uploading " + size(sent) + " of " + size(total) + " (" + percent + "%)";
+      text.textContent = interpolate(sending, { sent: size(sent), total: size(total), percent: percent + "%" }, true);
     });
     xhr.upload.addEventListener("load", function () {
       bar.value = 100;
-      text.textContent = "Uploaded " + size(total) + ". Creating the image…";
+      text.textContent = interpolate(gettext("Uploaded %(total)s. Creating the image…"), { total: size(total) }, true);
     });
     xhr.addEventListener("load", function () {
       var to = xhr.getResponseHeader("HX-Redirect");
@@ -385,7 +396,7 @@
       if (xhr.status !== 200) {
         box.hidden = true; button.disabled = false;
         text.textContent = "";
-        window.alert("The upload failed (HTTP " + xhr.status + "). Try again.");
+        window.alert(interpolate(gettext("The upload failed (HTTP %(status)s). Try again."), { status: xhr.status }, true));
         return;
       }
       // The form came back with errors: show it, keeping the chosen file.
@@ -403,7 +414,7 @@
     xhr.addEventListener("error", function () {
       box.hidden = true; button.disabled = false;
       text.textContent = "";
-      window.alert("The console cannot be reached. Check your connection and try again.");
+      window.alert(gettext("The console cannot be reached. Check your connection and try again."));
     });
     xhr.send(data);
   });
