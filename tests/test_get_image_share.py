@@ -189,5 +189,5 @@ def test_it_asks_for_an_image_id_when_none_is_given(world, bob_client, htmx, typ
     html = response.content.decode()
     assert "Enter the Image ID you were given." in html
     assert 'aria-invalid="true"' in html
-    assert services.ERROR_NO_PENDING_SHARE not in html
+    assert str(services.ERROR_NO_PENDING_SHARE) not in html
     assert not WorkHistory.objects.exists()

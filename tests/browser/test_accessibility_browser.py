@@ -86,7 +86,7 @@ def _sign_in(page, username: str) -> None:
     page.goto("/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
+    page.click(".form-stack button[type=submit]")
     page.wait_for_url("**/gpu-server/**")
 
 
@@ -130,6 +130,7 @@ def test_it_passes_axe_and_fits_the_screen_on_every_page(browser, live_server, s
             "server": reverse("servers:detail", args=[sample.server.pk]),
             "server create image": reverse("servers:create_image", args=[sample.server.pk]),
             "activity history": reverse("activity:history"),
+            "language and time zone": reverse("preferences"),
             "not found": "/gpu-server/images/00000000-0000-0000-0000-000000000000/",
         }
         for where, url in pages.items():
@@ -192,8 +193,15 @@ def test_it_passes_axe_in_every_dialog(browser, live_server, sample, viewport):
         _check(page, "server Create Image dialog", problems)
         page.keyboard.press("Escape")
 
+        page.goto(reverse("images:list"))
         if viewport == PHONE:
             page.get_by_role("button", name="Menu").click()
+        page.locator(".user-menu > summary").click()
+        expect(page.locator(".user-menu-panel")).to_be_visible()
+        _check(page, "user menu", problems)
+        page.locator(".user-menu > summary").click()
+
+        if viewport == PHONE:
             expect(page.get_by_role("link", name="Activity history")).to_be_visible()
             _check(page, "open navigation menu", problems)
     finally:

@@ -60,5 +60,5 @@ def test_it_sends_an_expired_session_to_the_sign_in_page_with_the_way_back(world
     assert quote(reverse("images:list") + "?status=Active", safe="/") in page.url
     page.fill("#id_username", "alice")
     page.fill("#id_password", "demo-password-1")
-    page.click("button[type=submit]")
+    page.click(".form-stack button[type=submit]")
     expect(page).to_have_url(re.compile(r"/gpu-server/images/\?status=Active$"))

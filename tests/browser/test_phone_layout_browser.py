@@ -83,7 +83,7 @@ def test_it_shows_everything_without_javascript_on_a_phone(world, browser, live_
         page.goto("/accounts/login/")
         page.fill("#id_username", "alice")
         page.fill("#id_password", "demo-password-1")
-        page.click("button[type=submit]")
+        page.click(".form-stack button[type=submit]")
         expect(page.get_by_role("button", name="Menu")).to_be_hidden()
         expect(
             page.locator("#sidenav").get_by_role("link", name="Activity history")
