@@ -14,6 +14,7 @@ from console.models import WorkHistory
 from images import importing
 from images.models import Image
 from images.qcow2 import build_qcow2
+from tests.support.http_server import Route
 from tests.support.images import (
     MIB,
     create_queued,
@@ -23,6 +24,8 @@ from tests.support.images import (
 )
 
 pytestmark = pytest.mark.worker
+
+GIB = 1 << 30
 
 
 @pytest.fixture
@@ -136,6 +139,36 @@ class TestRefusals:
         )
         reason = self._import(world, url).failure_reason
         assert "announced" in reason or "sent" in reason, reason
+
+    @pytest.mark.parametrize(
+        "route",
+        [
+            {"chunked": True},
+            {"content_length": "{n}, {n}"},
+        ],
+        ids=["chunked-with-content-length", "content-length-list"],
+    )
+    def test_it_says_a_body_shorter_than_its_content_length_is_short(
+        self, world, http_server, allow_loopback, route
+    ):
+        # The file is a qcow2 cut inside its tables: the body, not the image, is what is short.
+        data = qcow2_bytes(data_bytes=MIB)
+        body = build_qcow2(GIB)[: 100 * 1024]
+        options = {k: v.format(n=len(data)) if isinstance(v, str) else v for k, v in route.items()}
+        options.setdefault("content_length", len(data))
+        url = http_server.add("/short.qcow2", Route(body=body, **options))
+        assert self._import(world, url).failure_reason == (
+            f"The server sent {len(body):,} bytes but announced {len(data):,}"
+        )
+
+    def test_it_refuses_a_qcow2_truncated_inside_its_data(
+        self, world, http_server, allow_loopback
+    ):
+        # Header, L1 and refcount tables intact; the L2 tables name clusters past the end.
+        data = qcow2_bytes(virtual_size=64 * MIB, data_bytes=4 * MIB)
+        url = http_server.serve_bytes("/cut.qcow2", data[: len(data) - 2 * MIB])
+        reason = self._import(world, url).failure_reason
+        assert reason == "The file ends before the qcow2 image does"
 
     def test_it_refuses_a_redirect_to_a_loopback_address_not_allowed(
         self, world, http_server, allow_loopback, loopback_only

@@ -4,6 +4,7 @@ import hashlib
 import io
 import itertools
 import os
+import random
 import struct
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from images.pipeline import errors
 from images.pipeline.errors import ImportFailed
 from images.pipeline.fetch import open_url
-from images.pipeline.ingest import IngestResult, ingest
+from images.pipeline.ingest import QCOW2_MAGIC, IngestResult, ingest
 from images.pipeline.storage import delete_image_file, open_image_writer
 from images.qcow2 import build_qcow2, write_qcow2
 from tests.support.http_server import LocalHTTPServer, http_server_fixture  # noqa: F401
@@ -25,6 +26,7 @@ from tests.support.resolver import ConnectionGuard, loopback_only_fixture  # noq
 KIB = 1 << 10
 MIB = 1 << 20
 GIB = 1 << 30
+TIB = 1 << 40
 NAME = "images/0b9d6f2e-5a7c-4d8e-9f10-1a2b3c4d5e6f.qcow2"
 
 
@@ -57,6 +59,7 @@ def import_bytes(
     data: bytes,
     *,
     max_bytes: int = 64 * GIB,
+    max_virtual_bytes: int = 64 * TIB,
     expected_length: int | None = -1,
     chunk_size: int = MIB,
 ) -> IngestResult:
@@ -68,6 +71,7 @@ def import_bytes(
             source.read,
             writer.file,
             max_bytes=max_bytes,
+            max_virtual_bytes=max_virtual_bytes,
             expected_length=announced,
             chunk_size=chunk_size,
         )
@@ -192,6 +196,54 @@ def test_it_refuses_a_qcow2_that_is_not_self_contained_or_sound(
 ) -> None:
     assert refusal(data) == reason
     assert files_under(media) == []
+
+
+def with_virtual_size(data: bytes, virtual_size: int) -> bytes:
+    """``data`` with its header claiming another virtual size (its L1 table unchanged)."""
+    return patched(data, 24, struct.pack(">Q", virtual_size))
+
+
+@pytest.mark.parametrize(
+    ("virtual_size", "shown"),
+    [
+        ((1 << 64) - 1, "16 EiB"),
+        (1 << 63, "8 EiB"),
+        (1 << 62, "4 EiB"),
+        (64 * TIB + 1, f"{64 * TIB + 1:,} bytes"),
+    ],
+    ids=["2^64-1", "2^63", "2^62", "one-byte-over"],
+)
+def test_it_refuses_a_virtual_size_over_the_bound(
+    media: Path, virtual_size: int, shown: str
+) -> None:
+    data = with_virtual_size(build_qcow2(GIB), virtual_size)
+
+    assert refusal(data) == (
+        f"The qcow2 image's virtual size of {shown} is larger than the 64 TiB allowed"
+    )
+    assert files_under(media) == []
+
+
+def test_it_accepts_a_virtual_size_at_the_bound(media: Path) -> None:
+    assert import_bytes(build_qcow2(64 * TIB)).virtual_size == 64 * TIB
+
+
+def test_it_takes_the_bound_from_the_caller(media: Path) -> None:
+    assert refusal(build_qcow2(2 * GIB), max_virtual_bytes=GIB) == (
+        "The qcow2 image's virtual size of 2 GiB is larger than the 1 GiB allowed"
+    )
+
+
+def test_it_refuses_an_l1_table_too_small_for_the_virtual_size(media: Path) -> None:
+    # 1 GiB of L1 table (one entry with 64 KiB clusters) cannot map 2 GiB.
+    assert refusal(with_virtual_size(build_qcow2(GIB), 2 * GIB)) == errors.DAMAGED_HEADER
+
+
+def test_it_calls_random_bytes_after_the_magic_a_damaged_header(media: Path) -> None:
+    # Random header fields name a "backing file" by chance; what is wrong is the header.
+    for seed in range(20):
+        data = QCOW2_MAGIC + random.Random(seed).randbytes(2 * MIB)
+        assert refusal(data) == errors.DAMAGED_HEADER, seed
 
 
 @pytest.mark.parametrize("length", [4, 100, 511])

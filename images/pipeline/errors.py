@@ -16,6 +16,7 @@ TRUNCATED_IMAGE = "The file ends before the qcow2 image does"
 ZERO_SIZE_DISK = "The qcow2 image has a virtual size of zero"
 EMPTY_FILE = "The file is empty"
 ENCRYPTED = "The qcow2 image is encrypted, which is not supported"
+DAMAGED_TABLES = "The qcow2 image's cluster tables are damaged"
 
 # --- The URL -------------------------------------------------------------------
 INVALID_URL = "The URL is not valid"
@@ -40,8 +41,16 @@ STORAGE_FAILED = "The image could not be written to storage"
 HTTP_STATUS = "The server answered HTTP {status}"
 TOO_LARGE = "Download stopped at {cap}"
 LENGTH_MISMATCH = "The server sent {received:,} bytes but announced {announced:,}"
+VIRTUAL_TOO_LARGE = "The qcow2 image's virtual size of {size} is larger than the {cap} allowed"
 
-_UNITS = (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10))
+_UNITS = (
+    ("EiB", 1 << 60),
+    ("PiB", 1 << 50),
+    ("TiB", 1 << 40),
+    ("GiB", 1 << 30),
+    ("MiB", 1 << 20),
+    ("KiB", 1 << 10),
+)
 
 
 class ImportFailed(Exception):
@@ -67,6 +76,13 @@ def http_status(status: int) -> ImportFailed:
 
 def too_large(max_bytes: int) -> ImportFailed:
     return ImportFailed(TOO_LARGE.format(cap=human_size(max_bytes)))
+
+
+def virtual_too_large(virtual_size: int, max_virtual_bytes: int) -> ImportFailed:
+    size, cap = human_size(virtual_size), human_size(max_virtual_bytes)
+    if size == cap:  # just over the bound: rounding would make the two look equal
+        size = f"{virtual_size:,} bytes"
+    return ImportFailed(VIRTUAL_TOO_LARGE.format(size=size, cap=cap))
 
 
 def length_mismatch(received: int, announced: int) -> ImportFailed:

@@ -34,8 +34,10 @@ class Route:
     file: Path | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     # Content-Length to announce; None announces the true length, False announces none
-    # (the body then ends when the connection closes).
-    content_length: int | bool | None = None
+    # (the body then ends when the connection closes), a string is sent as it is.
+    content_length: int | bool | str | None = None
+    # Send the body with Transfer-Encoding: chunked (besides any Content-Length).
+    chunked: bool = False
     delay_before_headers: float = 0.0
     # Stall this long after sending ``stall_after`` bytes of the body.
     stall_after: int | None = None
@@ -199,10 +201,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(size))
         elif route.content_length is not False:
             self.send_header("Content-Length", str(route.content_length))
+        if route.chunked:
+            self.send_header("Transfer-Encoding", "chunked")
         self.send_header("Content-Type", "application/octet-stream")
         self.end_headers()
         try:
-            if route.file is not None:
+            if route.chunked:
+                self.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(route.body), route.body))
+            elif route.file is not None:
                 self.wfile.flush()
                 with route.file.open("rb") as f:
                     self.connection.sendfile(f)
