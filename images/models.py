@@ -106,6 +106,13 @@ class Image(models.Model):
     # Each claim of the import increments it; a file that kills the worker ends in Error
     # after CONSOLE_IMPORT_MAX_ATTEMPTS instead of being retried for ever.
     import_attempts = models.PositiveSmallIntegerField(default=0)
+    # Every claim of the import takes the next number, never reused (Retry starts counting
+    # attempts again, not this): a settlement or heartbeat applies only while the image is
+    # Importing under the caller's number, and the attempt's files are named after it.
+    import_serial = models.PositiveIntegerField(default=0)
+    # Why a Queued image is still waiting (the worker could not be reached); cleared when an
+    # attempt starts.
+    import_note = models.CharField(max_length=200, blank=True)
     # Last sign of life of the import (status change or progress); a stale heartbeat
     # means the worker died.
     heartbeat_at = models.DateTimeField(null=True, blank=True)

@@ -5,6 +5,7 @@ Each service is atomic, checks that the current state allows the change, writes 
 change and one work-history row, and enqueues follow-up work on commit.
 """
 
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from django.utils import timezone
 from console import work_history
 from console.models import Account
 from images.models import MAX_MIN_DISK_GB, MAX_MIN_RAM_GB, MAX_TAGS, Image, Tag
+
+log = logging.getLogger(__name__)
 
 RESOURCE_TYPE = "Image"
 
@@ -51,11 +54,38 @@ def record_image(image: Image, event_topic: str, details: str = "", *, actor, **
     )
 
 
+NOTE_WORKER_UNREACHABLE = "The import starts when the worker is reachable."
+# Publishing gives up quickly when the broker is down: the reaper sends the import later.
+_SEND_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+
+
 def enqueue_import(image: Image) -> None:
+    """Hand the image's import to a worker once the transaction commits."""
+    image_id = str(image.id)
+    transaction.on_commit(lambda: send_import(image_id))
+
+
+def send_import(image_id) -> bool:
+    """Publish the import task now; True if the broker took it.
+
+    When the broker cannot be reached the image stays Queued with a note saying so, and the
+    reaper sends it again on its next run after the broker is back: the change that queued
+    the image has committed and must not fail because of it.
+    """
     from images.tasks import image_import
 
-    image_id = str(image.id)
-    transaction.on_commit(lambda: image_import.delay(image_id))
+    try:
+        image_import.apply_async((str(image_id),), retry_policy=_SEND_RETRY_POLICY)
+    except Exception:
+        log.warning("Could not hand the import of image %s to a worker", image_id, exc_info=True)
+        Image.objects.filter(pk=image_id, status=Image.Status.QUEUED).update(
+            import_note=NOTE_WORKER_UNREACHABLE
+        )
+        return False
+    Image.objects.filter(pk=image_id, status=Image.Status.QUEUED).exclude(import_note="").update(
+        import_note=""
+    )
+    return True
 
 
 def _check_tags(tags: Sequence[tuple[str, str]]) -> None:
