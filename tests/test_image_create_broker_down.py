@@ -12,14 +12,14 @@ from images import importing
 from images.models import Image
 from images.services import NOTE_WORKER_UNREACHABLE
 from tests.support.images import MIB, qcow2_bytes, stored_files, wait_for_status
-from tests.support.redis_server import RedisServer, private_redis  # noqa: F401
+from tests.support.redis_server import RedisServer
 from tests.support.worker_process import use_broker
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
 
 @pytest.fixture
-def broker(private_redis: RedisServer):  # noqa: F811
+def broker(private_redis: RedisServer):
     with use_broker(private_redis.url):
         yield private_redis
 

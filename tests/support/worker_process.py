@@ -117,7 +117,8 @@ def worker_environment(
 
 
 class WorkerProcess:
-    """``celery -A console worker`` in a process of its own; ``beat=True`` embeds beat."""
+    """``celery -A console worker`` in a process of its own (``beat=True``: ``celery -A
+    console beat``, the one scheduler, as in production)."""
 
     def __init__(
         self, env: dict[str, str], log: Path, *, pool: str = "solo", beat: bool = False
@@ -128,13 +129,13 @@ class WorkerProcess:
         self.beat = beat
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 60) -> Self:
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "console",
+    def _command(self) -> list[str]:
+        celery = [sys.executable, "-m", "celery", "-A", "console"]
+        if self.beat:
+            schedule = str(self.log.with_suffix(".schedule"))
+            return [*celery, "beat", "--loglevel", "INFO", "--schedule", schedule]
+        return [
+            *celery,
             "worker",
             "--pool",
             self.pool,
@@ -148,8 +149,10 @@ class WorkerProcess:
             "--queues",
             self.env["CONSOLE_TASK_QUEUE"],
         ]
-        if self.beat:
-            command += ["--beat", "--schedule", str(self.log.with_suffix(".beat"))]
+
+    def start(self, timeout: float = 60) -> Self:
+        command = self._command()
+        ready = b"beat: Starting..." if self.beat else b" ready."
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
@@ -158,7 +161,7 @@ class WorkerProcess:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the worker exited at start:\n{self.output()}")
-            if b" ready." in self.log.read_bytes():
+            if ready in self.log.read_bytes():
                 return self
             time.sleep(0.1)
         raise RuntimeError(f"the worker did not start in {timeout} s:\n{self.output()}")
