@@ -33,7 +33,12 @@ from images.pipeline.errors import ImportFailed, human_size
 from images.pipeline.fetch import open_url
 from images.pipeline.ingest import IngestResult, ingest
 from images.pipeline.qcow2_layout import check_tables
-from images.pipeline.storage import delete_image_file, open_image_writer, open_ranges
+from images.pipeline.storage import (
+    attempt_file_name,
+    delete_image_file,
+    open_image_writer,
+    open_ranges,
+)
 from images.services import enqueue_import, record_image, send_import
 
 log = logging.getLogger(__name__)
@@ -50,11 +55,6 @@ REAPER_BATCH = 500
 
 class ImportAborted(Exception):
     """The image was deleted, or another attempt took the import over."""
-
-
-def attempt_file_name(account_id, image_id, serial: int) -> str:
-    """The storage name of one attempt's file; its half-written form follows from it."""
-    return f"images/{account_id}/{image_id}-{serial}.qcow2"
 
 
 def _owned(image_id, serial: int):

@@ -204,7 +204,7 @@ def image_delete(*, image_id, account: Account, actor) -> tuple[str, str]:
     refusal is recorded as a Failure. Stored files go once the deletion commits; an
     import still running notices the image is gone and removes its own file.
     """
-    from images.pipeline.storage import delete_image_file
+    from images.pipeline.storage import attempt_file_name, delete_image_file
 
     with transaction.atomic():
         image = (
@@ -236,7 +236,13 @@ def image_delete(*, image_id, account: Account, actor) -> tuple[str, str]:
             return DeleteOutcome.PROTECTED, image.name
         # A server-origin image reads a server's disk: only a staged upload is its own.
         staged = image.source_file if image.source_file.startswith("uploads/") else ""
-        files = [name for name in (image.stored_file, staged) if name]
+        # The running attempt's file too: its worker may be gone and never clean up.
+        attempt = (
+            attempt_file_name(image.account_id, image.id, image.import_serial)
+            if image.status == Image.Status.IMPORTING and image.import_serial
+            else ""
+        )
+        files = [name for name in (image.stored_file, staged, attempt) if name]
         record_image(image, "DeleteImage", f"Deleted image {image.name}", actor=actor)
         name = image.name
         image.delete()

@@ -14,6 +14,7 @@ from django.utils import timezone
 from console.models import WorkHistory
 from images import importing
 from images.models import Image
+from images.pipeline.storage import attempt_file_name
 from tests.support.images import (
     MIB,
     create_queued,
@@ -48,7 +49,7 @@ def _importing(image: Image, *, attempts: int, serial: int, heartbeat) -> Image:
 
 def _left_behind(image: Image, serial: int) -> list[str]:
     """What a worker killed mid-import leaves: the half-written file of its attempt."""
-    name = importing.attempt_file_name(image.account_id, image.pk, serial)
+    name = attempt_file_name(image.account_id, image.pk, serial)
     partial = default_storage.save(name + ".partial", ContentFile(b"half an image"))
     assert partial == name + ".partial"
     return [partial]

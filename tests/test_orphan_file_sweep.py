@@ -11,8 +11,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from images import importing, orphan_files
-from images.pipeline.storage import spool_path
+from images import orphan_files
+from images.pipeline.storage import attempt_file_name, spool_path
 from tests.support.images import make_image, stored_files
 
 pytestmark = pytest.mark.django_db
@@ -45,12 +45,10 @@ def test_it_removes_old_files_no_image_refers_to_and_keeps_the_rest(
     running = make_image(world.acme, name="running", status="Importing", import_serial=3)
     running_partial = _file(
         _media_root,
-        importing.attempt_file_name(acme, running.pk, 3) + ".partial",
+        attempt_file_name(acme, running.pk, 3) + ".partial",
         age=old,  # a slow source: nothing written for a while, still its attempt's file
     )
-    dead_partial = _file(
-        _media_root, importing.attempt_file_name(acme, running.pk, 2) + ".partial", age=old
-    )
+    dead_partial = _file(_media_root, attempt_file_name(acme, running.pk, 2) + ".partial", age=old)
     queued = make_image(world.acme, name="queued", status="Queued", file_url="")
     queued.source_file = _file(_media_root, "uploads/20260101/staged.qcow2", age=old)
     queued.save()
@@ -97,8 +95,7 @@ def test_it_removes_spool_files_of_dead_imports_to_object_storage(world, setting
     settings.CONSOLE_IMPORT_SPOOL_DIR = str(tmp_path / "spool")
     running = make_image(world.acme, status="Importing", import_serial=2)
     dead, alive = (
-        spool_path(importing.attempt_file_name(world.acme.pk, running.pk, serial))
-        for serial in (1, 2)
+        spool_path(attempt_file_name(world.acme.pk, running.pk, serial)) for serial in (1, 2)
     )
     dead.parent.mkdir(parents=True)
     for path in (dead, alive):

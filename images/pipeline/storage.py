@@ -99,6 +99,11 @@ def open_image_writer(name: str) -> ImageWriter:
     return ImageWriter(name, default_storage)
 
 
+def attempt_file_name(account_id, image_id, serial: int) -> str:
+    """The storage name of one import attempt's file; its half-written form follows from it."""
+    return f"images/{account_id}/{image_id}-{serial}.qcow2"
+
+
 def spool_path(name: str) -> Path:
     """Where the bytes for ``name`` wait before going to a storage other than a local folder."""
     return Path(settings.CONSOLE_IMPORT_SPOOL_DIR) / (name.replace("/", "__") + PARTIAL_SUFFIX)
