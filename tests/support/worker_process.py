@@ -49,10 +49,10 @@ def use_broker(url: str, transport_options: dict | None = None) -> Iterator[None
 
 
 def _drop_connections() -> None:
-    # The app keeps pooled connections to the broker it first used.
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
+    # The app remembers the pools of the broker it first used; kombu keeps every pool in a
+    # registry of its own (keyed by broker), so forgetting them here is enough: closing one
+    # would break the next test that publishes to the same broker.
+    celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
 
