@@ -27,9 +27,20 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from console.formats import SIZE
+from console.phrases import Message
 from console.work_history import FAILURE, SUCCESS
+from images import history
+from images.history import Topic, record_image
 from images.models import Image
-from images.pipeline.errors import ImportFailed, human_size
+from images.pipeline.errors import (
+    REASON_NOT_RECORDED,
+    REASON_SOURCE_GONE,
+    REASON_TOO_MANY_ATTEMPTS,
+    REASON_TOO_SLOW,
+    REASON_UNEXPECTED,
+    ImportFailed,
+)
 from images.pipeline.fetch import open_url
 from images.pipeline.ingest import IngestResult, ingest
 from images.pipeline.qcow2_layout import check_tables
@@ -39,16 +50,10 @@ from images.pipeline.storage import (
     open_image_writer,
     open_ranges,
 )
-from images.services import enqueue_import, record_image, send_import
+from images.services import enqueue_import, send_import
 
 log = logging.getLogger(__name__)
 
-EVENT_IMPORT = "ImportImage"
-REASON_SOURCE_GONE = "The file to import is no longer available"
-REASON_UNEXPECTED = "The import failed unexpectedly; try again or contact support"
-REASON_NOT_RECORDED = "The imported image could not be recorded; try again or contact support"
-REASON_TOO_SLOW = "The import took longer than the time limit"
-REASON_TOO_MANY_ATTEMPTS = "The import was interrupted {n} times and was given up"
 # The most images one reaper run handles; the next run (seconds later) takes the rest.
 REAPER_BATCH = 500
 
@@ -99,7 +104,7 @@ def _claim(image_id) -> Image | None:
             status=Image.Status.IMPORTING,
             import_attempts=attempt,
             import_serial=F("import_serial") + 1,
-            import_note="",
+            awaiting_worker=False,
             heartbeat_at=timezone.now(),
             progress_done=0,
             progress_total=None,
@@ -109,19 +114,19 @@ def _claim(image_id) -> Image | None:
         if takeover:
             _remove_on_commit(current["account_id"], image_id, current["import_serial"])
         image = Image.objects.select_related("account").get(pk=image_id)
-        details = f"Import started (attempt {attempt} of {maximum})"
-        if takeover:
-            details += "; the previous attempt stopped responding"
-        record_image(image, EVENT_IMPORT, details, actor=None)
+        started = (history.IMPORT_TAKEN_OVER if takeover else history.IMPORT_STARTED)(
+            attempt=attempt, maximum=maximum
+        )
+        record_image(image, Topic.IMPORT_IMAGE, started, actor=None)
         return image
 
 
 def _give_up(same, image_id) -> bool:
-    reason = REASON_TOO_MANY_ATTEMPTS.format(n=settings.CONSOLE_IMPORT_MAX_ATTEMPTS)
-    if not same.update(status=Image.Status.ERROR, failure_reason=reason, import_note=""):
+    reason = REASON_TOO_MANY_ATTEMPTS(n=settings.CONSOLE_IMPORT_MAX_ATTEMPTS)
+    if not same.update(status=Image.Status.ERROR, failure=reason.as_data(), awaiting_worker=False):
         return False
     image = Image.objects.select_related("account").get(pk=image_id)
-    record_image(image, EVENT_IMPORT, reason, actor=None, result=FAILURE)
+    record_image(image, Topic.IMPORT_IMAGE, reason, actor=None, result=FAILURE)
     return True
 
 
@@ -232,16 +237,16 @@ def image_import(*, image_id) -> None:
             return
         except ImportFailed as failure:
             delete_image_file(name)
-            _fail(image_id, serial, failure.reason)
+            _fail(image_id, serial, failure.message)
             return
         except SoftTimeLimitExceeded:
             delete_image_file(name)
-            _fail(image_id, serial, REASON_TOO_SLOW)
+            _fail(image_id, serial, REASON_TOO_SLOW())
             return
         except Exception:
             log.exception("Import of image %s failed", image_id)
             delete_image_file(name)
-            _fail(image_id, serial, REASON_UNEXPECTED)
+            _fail(image_id, serial, REASON_UNEXPECTED())
             return
         _succeed(image_id, serial, name, result)
 
@@ -288,9 +293,9 @@ def _settle_active(image_id, serial: int, stored: str, result: IngestResult) -> 
         image = Image.objects.select_for_update().filter(pk=image_id).first()
         if image is None or image.status != Image.Status.IMPORTING or image.import_serial != serial:
             return False, ""  # deleted meanwhile, or taken over by another attempt
-        staged_upload = image.source_file if image.source_file.startswith("uploads/") else ""
+        staged_upload = image.staged_upload
         image.status = Image.Status.ACTIVE
-        image.failure_reason = ""
+        image.set_failure(None)
         image.stored_file = stored
         image.source_file = "" if staged_upload else image.source_file
         image.size = result.size
@@ -302,14 +307,12 @@ def _settle_active(image_id, serial: int, stored: str, result: IngestResult) -> 
         image.progress_total = result.size
         image.heartbeat_at = timezone.now()
         image.save()
-        record_image(
-            image,
-            EVENT_IMPORT,
-            f"Imported a {human_size(result.size)} qcow2 image "
-            f"(virtual size {human_size(result.virtual_size)}); sha512 {result.sha512[:16]}...",
-            actor=None,
-            result=SUCCESS,
+        imported = history.IMPORT_SUCCEEDED(
+            size=SIZE(bytes=result.size),
+            virtual_size=SIZE(bytes=result.virtual_size),
+            sha512=result.sha512[:16],
         )
+        record_image(image, Topic.IMPORT_IMAGE, imported, actor=None, result=SUCCESS)
     return True, staged_upload
 
 
@@ -328,17 +331,17 @@ def _settle_failed(image_id, serial: int, stored: str) -> None:
     if recorded:
         return  # the commit went through; only its acknowledgement was lost
     delete_image_file(stored)
-    _fail(image_id, serial, REASON_NOT_RECORDED)
+    _fail(image_id, serial, REASON_NOT_RECORDED())
 
 
-def _fail(image_id, serial: int, reason: str) -> None:
+def _fail(image_id, serial: int, reason: Message) -> None:
     with transaction.atomic():
         failed = _owned(image_id, serial).update(
-            status=Image.Status.ERROR, failure_reason=reason, heartbeat_at=timezone.now()
+            status=Image.Status.ERROR, failure=reason.as_data(), heartbeat_at=timezone.now()
         )
         if failed:
             image = Image.objects.select_related("account").get(pk=image_id)
-            record_image(image, EVENT_IMPORT, reason, actor=None, result=FAILURE)
+            record_image(image, Topic.IMPORT_IMAGE, reason, actor=None, result=FAILURE)
 
 
 def image_recover_stalled() -> dict[str, int]:
@@ -355,9 +358,9 @@ def image_recover_stalled() -> dict[str, int]:
     maximum = settings.CONSOLE_IMPORT_MAX_ATTEMPTS
     counts = {"requeued": 0, "recovered": 0, "failed": 0}
 
-    # Never handed to a worker (a note says why), or handed over long ago and not started.
+    # Never handed to a worker, or handed over long ago and not started.
     unsent = (
-        Q(import_note__gt="") | Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=requeue_before)
+        Q(awaiting_worker=True) | Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=requeue_before)
     )
     waiting = Image.objects.filter(unsent, status=Image.Status.QUEUED)
     for image_id in waiting.values_list("id", flat=True)[:REAPER_BATCH]:
@@ -379,9 +382,9 @@ def image_recover_stalled() -> dict[str, int]:
                 Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=dead_before)
             )
             if exhausted:
-                reason = REASON_TOO_MANY_ATTEMPTS.format(n=maximum)
+                reason = REASON_TOO_MANY_ATTEMPTS(n=maximum)
                 changed = taken.update(
-                    status=Image.Status.ERROR, failure_reason=reason, heartbeat_at=now
+                    status=Image.Status.ERROR, failure=reason.as_data(), heartbeat_at=now
                 )
             else:
                 changed = taken.update(status=Image.Status.QUEUED, heartbeat_at=now)
@@ -390,14 +393,13 @@ def image_recover_stalled() -> dict[str, int]:
             _remove_on_commit(account_id, image_id, serial)
             image = Image.objects.select_related("account").get(pk=image_id)
             if exhausted:
-                record_image(image, EVENT_IMPORT, reason, actor=None, result=FAILURE)
+                record_image(image, Topic.IMPORT_IMAGE, reason, actor=None, result=FAILURE)
                 counts["failed"] += 1
             else:
                 record_image(
                     image,
-                    EVENT_IMPORT,
-                    f"The import stopped responding (attempt {attempts} of {maximum}); "
-                    "queued again",
+                    Topic.IMPORT_IMAGE,
+                    history.IMPORT_STALLED(attempt=attempts, maximum=maximum),
                     actor=None,
                     result=FAILURE,
                 )

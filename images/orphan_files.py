@@ -25,11 +25,12 @@ from django.utils import timezone
 
 from images.models import Image
 from images.pipeline.storage import PARTIAL_SUFFIX
+from images.rules import STAGED_UPLOAD_PREFIX
 
 log = logging.getLogger(__name__)
 
 # Folders of the storage that hold imported images and staged uploads.
-SWEPT_FOLDERS = ("images", "uploads")
+SWEPT_FOLDERS = ("images", STAGED_UPLOAD_PREFIX.rstrip("/"))
 _BATCH = 500
 _ATTEMPT_FILE = re.compile(r"^images/[^/]+/(?P<image>[0-9a-f-]{36})-(?P<serial>\d+)\.qcow2$")
 

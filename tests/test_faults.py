@@ -100,12 +100,7 @@ def assert_imported_once(image: Image, data: bytes) -> None:
     assert stored_files() == [image.stored_file]
     rows = WorkHistory.objects.for_resource(image.pk)
     assert rows.filter(event_topic__startswith="Create").count() == 1
-    assert (
-        rows.filter(event_topic="ImportImage", result="Success")
-        .exclude(work_details__startswith="Import started")
-        .count()
-        == 1
-    )
+    assert rows.filter(details__code="image.import.succeeded").count() == 1
 
 
 def test_it_finishes_an_import_whose_worker_was_killed(
@@ -125,11 +120,10 @@ def test_it_finishes_an_import_whose_worker_was_killed(
     assert_imported_once(image, data)
     image.refresh_from_db()
     assert (image.import_attempts, image.import_serial) == (2, 2)
-    details = list(
-        WorkHistory.objects.for_resource(image.pk)
-        .order_by("work_time", "id")
-        .values_list("work_details", flat=True)
-    )
+    details = [
+        row.work_details
+        for row in WorkHistory.objects.for_resource(image.pk).order_by("work_time", "id")
+    ]
     assert details[1:4] == [
         "Import started (attempt 1 of 3)",
         "The import stopped responding (attempt 1 of 3); queued again",
@@ -164,12 +158,12 @@ def test_it_imports_an_image_created_while_the_broker_was_down(
         )
         assert response.status_code == 302
         image = Image.objects.get()
-        assert image.status == "Queued" and image.import_note
+        assert image.status == "Queued" and image.awaiting_worker
 
         private_redis.start()  # the broker is back on the same address
         assert_imported_once(image, data)
     image.refresh_from_db()
-    assert (image.import_note, image.import_attempts) == ("", 1)
+    assert (image.awaiting_worker, image.import_attempts) == (False, 1)
 
 
 def test_it_recovers_when_the_database_connection_is_cut_mid_import(

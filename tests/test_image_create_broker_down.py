@@ -9,8 +9,9 @@ from django.urls import reverse
 from console.celery import app as celery_app
 from console.models import WorkHistory
 from images import importing
-from images.models import Image
-from images.services import NOTE_WORKER_UNREACHABLE
+from images.models import NOTE_AWAITING_WORKER, Image
+from images.pipeline.errors import http_status
+from tests.support.factories import make_image
 from tests.support.images import MIB, qcow2_bytes, stored_files, wait_for_status
 from tests.support.redis_server import RedisServer
 from tests.support.worker_process import use_broker
@@ -49,22 +50,22 @@ def test_it_creates_the_image_and_imports_it_once_the_broker_is_back(
     assert response.status_code == 200
     assert response.redirect_chain == [(reverse("images:list"), 302)]
     image = Image.objects.get()
-    assert (image.status, image.import_note) == ("Queued", NOTE_WORKER_UNREACHABLE)
-    assert NOTE_WORKER_UNREACHABLE in response.content.decode()
+    assert (image.status, image.status_note) == ("Queued", NOTE_AWAITING_WORKER)
+    assert NOTE_AWAITING_WORKER in response.content.decode()
     detail = alice_client.get(reverse("images:detail", args=[image.pk]))
-    assert NOTE_WORKER_UNREACHABLE in detail.content.decode()
+    assert NOTE_AWAITING_WORKER in detail.content.decode()
 
     # Still down: the reaper cannot send it either, and says so the same way.
     assert importing.image_recover_stalled()["requeued"] == 0
     image.refresh_from_db()
-    assert image.import_note == NOTE_WORKER_UNREACHABLE
+    assert image.status_note == NOTE_AWAITING_WORKER
 
     broker.start()
     with start_worker(celery_app, pool="threads", perform_ping_check=False, loglevel="WARNING"):
         assert importing.image_recover_stalled()["requeued"] == 1
         image = wait_for_status(image, ("Active", "Error"))
 
-    assert (image.status, image.import_note, image.import_attempts) == ("Active", "", 1)
+    assert (image.status, image.awaiting_worker, image.import_attempts) == ("Active", False, 1)
     assert Image.objects.count() == 1
     assert stored_files() == [image.stored_file]
     assert [r.path for r in http_server.requests] == ["/disk.qcow2"]
@@ -72,13 +73,10 @@ def test_it_creates_the_image_and_imports_it_once_the_broker_is_back(
 
 
 def test_it_queues_a_retry_while_the_broker_is_down(world, alice_client, broker):
-    image = Image.objects.create(
-        account=world.acme,
-        name="failed",
+    image = make_image(
+        world.acme,
         status="Error",
-        failure_reason="The server answered HTTP 404",
-        os_type="ubuntu",
-        file_url="https://images.example.com/disk.qcow2",
+        failure=http_status(404).message.as_data(),
         import_attempts=1,
     )
     broker.kill()
@@ -87,4 +85,4 @@ def test_it_queues_a_retry_while_the_broker_is_down(world, alice_client, broker)
 
     assert response.status_code == 302
     image.refresh_from_db()
-    assert (image.status, image.import_note) == ("Queued", NOTE_WORKER_UNREACHABLE)
+    assert (image.status, image.status_note) == ("Queued", NOTE_AWAITING_WORKER)

@@ -15,10 +15,10 @@ from console.models import WorkHistory
 from images import importing
 from images.models import Image
 from images.pipeline.storage import attempt_file_name
+from tests.support.factories import make_image
 from tests.support.images import (
     MIB,
     create_queued,
-    make_image,
     qcow2_bytes,
     stored_files,
     wait_for_status,

@@ -13,7 +13,8 @@ from django.core.files.storage import default_storage
 
 from images import orphan_files
 from images.pipeline.storage import attempt_file_name, spool_path
-from tests.support.images import make_image, stored_files
+from tests.support.factories import make_image
+from tests.support.images import stored_files
 
 pytestmark = pytest.mark.django_db
 
