@@ -18,7 +18,6 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from types import TracebackType
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -157,8 +156,9 @@ def _open_source(image: Image) -> Iterator[tuple[Callable[[int], bytes], int | N
         yield source.read, default_storage.size(image.source_file)
 
 
-class _Lease:
-    """Renews the attempt's heartbeat on a thread of its own for as long as the attempt runs.
+@contextmanager
+def _lease(image_id, serial: int) -> Iterator[None]:
+    """Renew the attempt's heartbeat on a thread of its own for as long as the block runs.
 
     An attempt that is alive but moves no bytes for a while (a server that pauses, the upload
     of a large file to object storage, the table check) keeps its lease; a worker that dies
@@ -167,38 +167,26 @@ class _Lease:
     progress report. The first renewal waits one interval, so a short import never opens a
     second database connection.
     """
+    stop = threading.Event()
 
-    def __init__(self, image_id, serial: int) -> None:
-        self._image_id = image_id
-        self._serial = serial
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, name=f"import-lease-{image_id}", daemon=True
-        )
-
-    def __enter__(self) -> "_Lease":
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
+    def renew() -> None:
         try:
-            while not self._stop.wait(settings.CONSOLE_IMPORT_HEARTBEAT_SECONDS):
+            while not stop.wait(settings.CONSOLE_IMPORT_HEARTBEAT_SECONDS):
                 try:
-                    _owned(self._image_id, self._serial).update(heartbeat_at=timezone.now())
+                    _owned(image_id, serial).update(heartbeat_at=timezone.now())
                 except DatabaseError:
-                    log.warning("Could not renew the import lease of image %s", self._image_id)
+                    log.warning("Could not renew the import lease of image %s", image_id)
                     connection.close()  # reconnect at the next renewal
         finally:
             connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=renew, name=f"import-lease-{image_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def image_import(*, image_id) -> None:
@@ -229,7 +217,7 @@ def image_import(*, image_id) -> None:
         if not alive:
             raise ImportAborted
 
-    with _Lease(image_id, serial):
+    with _lease(image_id, serial):
         try:
             result = _store(image, name, on_progress)
         except ImportAborted:

@@ -17,7 +17,14 @@ from django.urls import reverse
 
 from console.models import WorkHistory
 from images.models import Image
-from tests.support.images import MIB, create_queued, qcow2_bytes, stored_files, wait_for_status
+from tests.support.images import (
+    MIB,
+    create_form,
+    create_queued,
+    qcow2_bytes,
+    stored_files,
+    wait_for_status,
+)
 from tests.support.redis_server import RedisServer
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.worker_process import (
@@ -144,18 +151,7 @@ def test_it_imports_an_image_created_while_the_broker_was_down(
         workers(worker_environment(tmp_path, broker=private_redis.url), pool="threads", beat=True)
         private_redis.kill()
 
-        response = alice_client.post(
-            reverse("images:create"),
-            {
-                "name": "ubuntu-24",
-                "source": "url",
-                "file_url": url,
-                "os_type": "ubuntu",
-                "min_disk_gb": "20",
-                "min_ram_gb": "8",
-                "visibility": "Private",
-            },
-        )
+        response = alice_client.post(reverse("images:create"), create_form(url))
         assert response.status_code == 302
         image = Image.objects.get()
         assert image.status == "Queued" and image.awaiting_worker

@@ -12,7 +12,7 @@ from images import importing
 from images.models import NOTE_AWAITING_WORKER, Image
 from images.pipeline.errors import http_status
 from tests.support.factories import make_image
-from tests.support.images import MIB, qcow2_bytes, stored_files, wait_for_status
+from tests.support.images import MIB, create_form, qcow2_bytes, stored_files, wait_for_status
 from tests.support.redis_server import RedisServer
 from tests.support.worker_process import use_broker
 
@@ -25,18 +25,6 @@ def broker(private_redis: RedisServer):
         yield private_redis
 
 
-def _form(url: str) -> dict[str, str]:
-    return {
-        "name": "ubuntu-24",
-        "source": "url",
-        "file_url": url,
-        "os_type": "ubuntu",
-        "min_disk_gb": "20",
-        "min_ram_gb": "8",
-        "visibility": "Private",
-    }
-
-
 def test_it_creates_the_image_and_imports_it_once_the_broker_is_back(
     world, alice_client, broker, http_server, settings
 ):
@@ -45,7 +33,7 @@ def test_it_creates_the_image_and_imports_it_once_the_broker_is_back(
     url = http_server.serve_bytes("/disk.qcow2", data)
     broker.kill()
 
-    response = alice_client.post(reverse("images:create"), _form(url), follow=True)
+    response = alice_client.post(reverse("images:create"), create_form(url), follow=True)
 
     assert response.status_code == 200
     assert response.redirect_chain == [(reverse("images:list"), 302)]

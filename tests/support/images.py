@@ -19,6 +19,20 @@ def qcow2_bytes(virtual_size: int = 64 * MIB, data_bytes: int = 2 * MIB, seed: i
     return out.getvalue()
 
 
+def create_form(url: str, **overrides: str) -> dict[str, str]:
+    """The Create Image form filled in for an image file URL."""
+    return {
+        "name": "ubuntu-24",
+        "source": "url",
+        "file_url": url,
+        "os_type": "ubuntu",
+        "min_disk_gb": "20",
+        "min_ram_gb": "8",
+        "visibility": "Private",
+        **overrides,
+    }
+
+
 def new_image(name: str = "ubuntu-base", **overrides) -> NewImage:
     values = {
         "name": name,
