@@ -2,7 +2,6 @@
 real qcow2 files, the real storage."""
 
 import hashlib
-import threading
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,6 +15,7 @@ from tests.support.http_server import Route
 from tests.support.images import (
     MIB,
     create_queued,
+    import_in_thread,
     qcow2_bytes,
     stored_files,
     wait_for_status,
@@ -198,12 +198,7 @@ class TestRefusals:
 def test_it_imports_once_when_the_task_runs_twice(world, http_server, allow_loopback):
     url = http_server.serve_bytes("/once.qcow2", qcow2_bytes(data_bytes=MIB))
     image = create_queued(world.acme, world.alice, url=url)
-    threads = [
-        threading.Thread(target=importing.image_import, kwargs={"image_id": image.pk})
-        for _ in range(3)
-    ]
-    for thread in threads:
-        thread.start()
+    threads = [import_in_thread(image.pk) for _ in range(3)]
     for thread in threads:
         thread.join(60)
     importing.image_import(image_id=image.pk)
@@ -235,8 +230,7 @@ def test_it_leaves_no_file_when_the_image_is_deleted_during_the_import(
     data = qcow2_bytes(virtual_size=64 * MIB, data_bytes=8 * MIB)
     url = http_server.serve_slow("/slow.qcow2", data, stall_after=4 * MIB, stall_for=2.5)
     image = create_queued(world.acme, world.alice, url=url)
-    worker = threading.Thread(target=importing.image_import, kwargs={"image_id": image.pk})
-    worker.start()
+    worker = import_in_thread(image.pk)
     wait_for_status(image, ("Importing",), timeout=10)
     Image.objects.filter(pk=image.pk).delete()
     worker.join(60)

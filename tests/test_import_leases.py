@@ -2,7 +2,6 @@
 whose lease is dead, queues it again and removes the files the dead attempt left; a task
 delivered again takes over a dead lease and leaves a live one alone."""
 
-import threading
 import time
 from datetime import timedelta
 
@@ -19,6 +18,7 @@ from tests.support.factories import make_image
 from tests.support.images import (
     MIB,
     create_queued,
+    import_in_thread,
     qcow2_bytes,
     stored_files,
     wait_for_status,
@@ -163,8 +163,7 @@ def test_it_renews_the_lease_while_the_server_pauses(world, settings, http_serve
     data = qcow2_bytes(virtual_size=64 * MIB, data_bytes=4 * MIB)
     url = http_server.serve_slow("/slow.qcow2", data, stall_after=2 * MIB, stall_for=4)
     image = create_queued(world.acme, world.alice, url=url)
-    worker = threading.Thread(target=importing.image_import, kwargs={"image_id": image.pk})
-    worker.start()
+    worker = import_in_thread(image.pk)
     wait_for_status(image, ("Importing",), timeout=10)
     # While no byte arrives, the progress stands still but the heartbeat keeps moving.
     time.sleep(1.5)
