@@ -52,6 +52,7 @@ EXPORT_FIELDS = (
     ("worker_id", "Worker ID"),
     ("worker_name", "Worker name"),
     ("worker_email", "Worker email"),
+    ("api_key", "API key"),
     ("region", "Region"),
 )
 

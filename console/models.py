@@ -88,6 +88,8 @@ class WorkHistory(models.Model):
     worker_id = models.CharField(max_length=64)
     worker_name = models.CharField(max_length=150)
     worker_email = models.CharField(max_length=254, blank=True)
+    # The API key the worker made the change with, as "name (key ID)"; empty for the pages.
+    api_key = models.CharField("API key", max_length=150, blank=True)
     region = models.CharField(max_length=64)
 
     objects = WorkHistoryQuerySet.as_manager()
@@ -113,7 +115,8 @@ class WorkHistory(models.Model):
     def worker_display(self) -> str:
         if self.worker_id == self.SYSTEM:
             return self.SYSTEM
-        return f"{self.worker_name} ({self.worker_email or self.worker_id})"
+        worker = f"{self.worker_name} ({self.worker_email or self.worker_id})"
+        return f"{worker} with API key {self.api_key}" if self.api_key else worker
 
 
 from console.servers import GpuServer  # noqa: E402  (registered with the console app)

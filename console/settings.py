@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "console",
     "images",
     "sharing",
+    "ninja",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -178,6 +180,11 @@ CONSOLE_IMPORT_MAX_ATTEMPTS = env_int("CONSOLE_IMPORT_MAX_ATTEMPTS", 3, minimum=
 CONSOLE_IMPORT_STALE_SECONDS = env_int("CONSOLE_IMPORT_STALE_SECONDS", 300, minimum=30)
 # Images left Queued this long are enqueued again (the broker lost the message).
 CONSOLE_REQUEUE_AFTER_SECONDS = env_int("CONSOLE_REQUEUE_AFTER_SECONDS", 300, minimum=10)
+
+# --- API ----------------------------------------------------------------------
+# Requests one API key may send per window (seconds), counted across every web process.
+CONSOLE_API_RATE_LIMIT = env_int("CONSOLE_API_RATE_LIMIT", 600, minimum=1)
+CONSOLE_API_RATE_WINDOW = env_int("CONSOLE_API_RATE_WINDOW", 60, minimum=1)
 
 # --- Celery -------------------------------------------------------------------
 REDIS_URL = env_redis_url("REDIS_URL")

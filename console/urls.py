@@ -21,4 +21,5 @@ urlpatterns = [
     path("gpu-server/activity-history/", include("console.activity_urls")),
     path("gpu-server/", include("console.server_urls")),
     path("admin/", admin.site.urls),
+    path("", include("api.urls")),
 ]

@@ -24,6 +24,9 @@ RESOURCE_TYPE = "Image"
 ERROR_TOO_MANY_TAGS = f"An image can have at most {MAX_TAGS} tags."
 ERROR_DUPLICATE_TAG = "Tag keys must be unique: {key} is used twice."
 ERROR_NOT_RETRYABLE = "Only an image whose import failed can be imported again."
+ERROR_URL_SERVER_ORIGIN = (
+    "An image made from a GPU server is imported from the server's disk, not from a URL."
+)
 
 
 @dataclass(frozen=True)
@@ -128,29 +131,44 @@ def image_create(
     return image
 
 
-def image_retry(*, image: Image, actor) -> Image:
-    """Send an image whose import failed back to Queued for a fresh set of attempts."""
+def image_retry(*, image: Image, actor, file_url: str = "") -> Image:
+    """Send an image whose import failed back to Queued for a fresh set of attempts.
+
+    With ``file_url`` the import fetches that URL from now on (an uploaded image only;
+    a staged browser upload it replaces is removed once this commits).
+    """
+    from images.pipeline.storage import delete_image_file
+
     with transaction.atomic():
         locked = Image.objects.select_for_update().get(pk=image.pk)
         if locked.status != Image.Status.ERROR:
             raise ValidationError(ERROR_NOT_RETRYABLE, code="not_retryable")
+        if file_url and locked.origin != Image.Origin.UPLOAD:
+            raise ValidationError(ERROR_URL_SERVER_ORIGIN, code="server_origin")
         locked.status = Image.Status.QUEUED
         locked.failure_reason = ""
         locked.import_attempts = 0
         locked.progress_done = 0
         locked.progress_total = None
         locked.heartbeat_at = timezone.now()
-        locked.save(
-            update_fields=[
-                "status",
-                "failure_reason",
-                "import_attempts",
-                "progress_done",
-                "progress_total",
-                "heartbeat_at",
-            ]
-        )
-        record_image(locked, "RetryImageImport", "Import queued again", actor=actor)
+        fields = [
+            "status",
+            "failure_reason",
+            "import_attempts",
+            "progress_done",
+            "progress_total",
+            "heartbeat_at",
+        ]
+        details = "Import queued again"
+        if file_url:
+            staged = locked.source_file if locked.source_file.startswith("uploads/") else ""
+            locked.file_url, locked.source_file = file_url, ""
+            fields += ["file_url", "source_file"]
+            details += f" from {file_url}"
+            if staged:
+                transaction.on_commit(lambda: delete_image_file(staged))
+        locked.save(update_fields=fields)
+        record_image(locked, "RetryImageImport", details, actor=actor)
         enqueue_import(locked)
     return locked
 

@@ -142,6 +142,7 @@ def test_it_downloads_the_filtered_rows_as_csv(world, alice_client):
         "Worker ID",
         "Worker name",
         "Worker email",
+        "API key",
         "Region",
     ]
     assert [r[4] for r in rows[1:]] == ["changed", "made"]

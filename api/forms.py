@@ -1,0 +1,36 @@
+"""The "Create API key" form."""
+
+from django import forms
+
+from console.models import Membership
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=64,
+        help_text="What the key is for, e.g. ci-pipeline (1-64 characters)",
+        error_messages={"required": "Name the key.", "max_length": "Use at most 64 characters."},
+    )
+    account = forms.ChoiceField(
+        label="Account",
+        help_text="The key acts in this account with your role there.",
+        error_messages={"invalid_choice": "Choose one of your accounts."},
+    )
+
+    def __init__(self, *args, memberships: list[Membership], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.memberships = {m.account_id: m for m in memberships}
+        self.fields["account"].choices = [
+            (m.account_id, f"{m.account.name} ({m.get_role_display()})") for m in memberships
+        ]
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Name the key.", code="required")
+        return name
+
+    @property
+    def membership(self) -> Membership:
+        return self.memberships[self.cleaned_data["account"]]
