@@ -10,13 +10,12 @@ import logging
 import uuid
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from images.forms import MSG_NAME, MSG_URL_INVALID, clean_file_url
+from images.forms import MSG_NAME
 
 log = logging.getLogger(__name__)
 
@@ -39,19 +38,10 @@ MSG_RATE = "This API key sent more than {limit} requests in {window} seconds. Re
 MSG_INTERNAL = "Something went wrong on the server; the request ID identifies it in the logs."
 
 
-def _url_hint(value) -> str:
-    try:
-        clean_file_url(str(value))
-    except DjangoValidationError as error:
-        return error.messages[0]
-    return MSG_URL_INVALID
-
-
 # Friendlier words than a regular expression for the fields that have a pattern.
 PATTERN_HINTS = {
     "name": MSG_NAME,
     "image_name": MSG_NAME,
-    "url": _url_hint,
     "member_id": "Use 1 to 64 characters: English letters, digits and -.",
     "sort": "Use key[:asc|desc] items separated by commas.",
 }
@@ -117,8 +107,6 @@ def validation_messages(errors: list[dict]) -> list[str]:
             hint = error.get("msg", "Invalid value.")
             if kind == "string_pattern_mismatch":
                 hint = PATTERN_HINTS.get(field.rsplit(".", 1)[-1], "The value has the wrong form.")
-                if callable(hint):
-                    hint = hint(error.get("input", ""))
             elif hint.startswith("Value error, "):
                 hint = hint.removeprefix("Value error, ")
             hint = hint[0].upper() + hint[1:] if hint else hint
