@@ -44,6 +44,7 @@ PATTERN_HINTS = {
     "image_name": MSG_NAME,
     "member_id": "Use 1 to 64 characters: English letters, digits and -.",
     "sort": "Use key[:asc|desc] items separated by commas.",
+    "key": "Tag keys are 1 to 128 characters, without NUL, not starting or ending with a space.",
 }
 
 

@@ -59,10 +59,11 @@ def _file_url(value: str) -> str:
 NAME_PATTERN = r"^[A-Za-z0-9 _-]{1,255}$"
 ACCOUNT_ID_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
 URL_PATTERN = (
-    r"^[Hh][Tt][Tt][Pp][Ss]?://"
-    r"([^\s/?#\[\]@]*@)?([^\s/?#\[\]@:]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?"
-    r"/[^\s?#]*\.[Qq][Cc][Oo][Ww]2(\?[^\s#]*)?$"
+    r"^[Hh][Tt][Tt][Pp][Ss]?://([^\s\x00/?#\[\]@]*@)?[^\s\x00/?#\[\]@:]+(:[0-9]{1,5})?"
+    r"/[^\s\x00?#]*\.[Qq][Cc][Oo][Ww]2(\?[^\s\x00#]*)?$"
 )
+# 1-128 characters, none of them NUL, not starting or ending with white space.
+TAG_KEY_PATTERN = r"^[^\s\x00]([^\x00]*[^\s\x00])?$"
 NO_NUL = r"^[^\x00]*$"
 URL_RE = re.compile(URL_PATTERN)
 
@@ -90,7 +91,7 @@ FileUrl = Annotated[
 ]
 TagKey = Annotated[
     str,
-    Field(min_length=1, max_length=128, pattern=NO_NUL, examples=["team"]),
+    Field(min_length=1, max_length=128, pattern=TAG_KEY_PATTERN, examples=["team"]),
     AfterValidator(_plain_text),
     AfterValidator(_tag_key),
 ]

@@ -18,7 +18,7 @@ from api.errors import ApiError
 from api.responses import CHANGE, READ_ONE, answers
 from api.schemas import (
     MSG_TAG_KEY_SPACES,
-    NO_NUL,
+    TAG_KEY_PATTERN,
     TagBulkIn,
     TagOut,
     TagPageOut,
@@ -40,7 +40,7 @@ SrnPath = Annotated[
         description="The resource's SRN, base64url-encoded",
     ),
 ]
-KeyPath = Annotated[str, Path(min_length=1, max_length=128, pattern=NO_NUL)]
+KeyPath = Annotated[str, Path(min_length=1, max_length=128, pattern=TAG_KEY_PATTERN)]
 
 SRN_RE = re.compile(
     r"^srn:(?P<offering>[^:]*)::(?P<account>[0-9a-f]{32}):(?P<region>[^:]*)"

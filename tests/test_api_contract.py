@@ -81,7 +81,7 @@ def test_it_documents_the_request_constraints(document):
     assert props["name"]["maxLength"] == 255
     assert props["os_distro"]["enum"] == ["alma", "centos", "oracle", "rhel", "rocky", "ubuntu"]
     assert props["url"]["maxLength"] == 255
-    assert props["url"]["pattern"].endswith(r"\.[Qq][Cc][Oo][Ww]2(\?[^\s#]*)?$")
+    assert props["url"]["pattern"].endswith(r"\.[Qq][Cc][Oo][Ww]2(\?[^\s\x00#]*)?$")
     assert (props["min_disk"]["minimum"], props["min_disk"]["maximum"]) == (0, 12288)
     assert (props["min_ram"]["minimum"], props["min_ram"]["maximum"]) == (0, 2097151)
     assert props["tags"]["maxItems"] == 50
