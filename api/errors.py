@@ -15,7 +15,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from images.forms import MSG_NAME
+from images.rules import MSG_NAME
 
 log = logging.getLogger(__name__)
 

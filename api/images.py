@@ -23,7 +23,7 @@ from api.schemas import (
     PendingImagesOut,
 )
 from console.access import require_change
-from images import services
+from images import history, services
 from images.access import get_image_for_change, get_image_for_read
 from images.models import Image
 from sharing.models import Share
@@ -141,9 +141,9 @@ def delete_image(request: HttpRequest, image_id: UUID):
             image_id=image.pk, account=request.account, actor=actor
         )
     if outcome == services.DeleteOutcome.PROTECTED:
-        raise ApiError(409, services.REFUSED_PROTECTED.format(name=name))
+        raise ApiError(409, str(history.DELETE_REFUSED_PROTECTED(name=name)))
     if outcome == services.DeleteOutcome.NOT_YOURS:
-        raise PermissionDenied(services.REFUSED_NOT_YOURS.format(name=name))
+        raise PermissionDenied(str(history.DELETE_REFUSED_NOT_OWNER(name=name)))
     if outcome == services.DeleteOutcome.NOT_FOUND:
         raise Http404
     return Status(204, None)

@@ -16,7 +16,7 @@ from ninja import Schema
 from pydantic import AfterValidator, ConfigDict, Field, field_validator
 
 from images.forms import MSG_URL_INVALID, clean_file_url
-from images.models import MAX_MIN_DISK_GB, MAX_MIN_RAM_GB, MAX_TAGS
+from images.rules import MAX_MIN_DISK_GB, MAX_MIN_RAM_GB, MAX_TAGS, NAME_PATTERN
 
 OsDistro = Literal["alma", "centos", "oracle", "rhel", "rocky", "ubuntu"]
 ImageStatus = Literal["queued", "importing", "active", "error"]
@@ -56,7 +56,6 @@ def _file_url(value: str) -> str:
 
 
 # The patterns are ECMA-262 compatible: the OpenAPI document carries them to clients.
-NAME_PATTERN = r"^[A-Za-z0-9 _-]{1,255}$"
 ACCOUNT_ID_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
 URL_PATTERN = (
     r"^[Hh][Tt][Tt][Pp][Ss]?://([^\s\x00/?#\[\]@]*@)?[^\s\x00/?#\[\]@:]+(:[0-9]{1,5})?"

@@ -8,9 +8,9 @@ from ninja import Router, Status
 from api.acting import acting
 from api.responses import CHANGE, answers
 from api.schemas import ServerImageIn, ServerImageOut
-from console import server_services
 from console.access import get_for_account, require_change
-from console.servers import GpuServer
+from servers import services as server_services
+from servers.models import GpuServer
 
 router = Router(tags=["GPU servers"])
 

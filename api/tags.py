@@ -27,7 +27,8 @@ from api.schemas import (
 )
 from images import services
 from images.access import get_image_for_change, get_image_for_read
-from images.models import MAX_TAGS, Image, Tag
+from images.models import Image, Tag
+from images.rules import MAX_TAGS
 
 router = Router(tags=["Tags"])
 

@@ -4,8 +4,6 @@ from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
 from console.models import Account, Membership, WorkHistory
-from console.server_forms import GpuServerAdminForm
-from console.servers import GpuServer
 
 User = get_user_model()
 
@@ -48,9 +46,26 @@ class WorkHistoryAdmin(admin.ModelAdmin):
         "resource_type",
         "resource_name",
         "event_topic",
+        "work_details",
         "result",
         "worker_name",
     ]
+    fields = [
+        "work_time",
+        "account",
+        "resource_type",
+        "resource_id",
+        "resource_name",
+        "event_topic",
+        "work_details",
+        "details",
+        "result",
+        "worker_id",
+        "worker_name",
+        "worker_email",
+        "region",
+    ]
+    readonly_fields = ["work_details"]
     list_filter = ["result", "resource_type", "event_topic", "region"]
     search_fields = [
         "resource_id",
@@ -62,6 +77,10 @@ class WorkHistoryAdmin(admin.ModelAdmin):
     ]
     date_hierarchy = "work_time"
     list_select_related = ["account"]
+
+    @admin.display(description="Work details")
+    def work_details(self, row: WorkHistory) -> str:
+        return row.work_details
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -75,28 +94,3 @@ class WorkHistoryAdmin(admin.ModelAdmin):
 
 admin.site.site_header = "GPU Server Image console administration"
 admin.site.site_title = "GPU Server Image console"
-
-
-@admin.register(GpuServer)
-class GpuServerAdmin(admin.ModelAdmin):
-    """Staff create servers here; the root disk is the storage name of its qcow2 file."""
-
-    form = GpuServerAdminForm
-    list_display = ["name", "account", "status", "gpu_type", "gpu_count", "image", "created_at"]
-    list_filter = ["status", "gpu_type", "account"]
-    search_fields = ["name", "id", "account__name", "account__id", "root_disk"]
-    list_select_related = ["account", "image"]
-    autocomplete_fields = ["account"]
-    raw_id_fields = ["image"]
-    readonly_fields = ["id", "created_at"]
-    fields = [
-        "id",
-        "account",
-        "name",
-        "status",
-        ("gpu_type", "gpu_count"),
-        "flavor",
-        "image",
-        "root_disk",
-        "created_at",
-    ]

@@ -2,15 +2,11 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 
+from console.formats import human_size
+from console.htmx import poll_delay
 from console.models import Account
 from console.paging import HtmxTable
 from images.models import Image
-from images.pipeline.errors import human_size
-
-
-def poll_delay(round_: int) -> int:
-    """Seconds before a settling row asks again: 1, 2, 3, 5, 8, then every 10."""
-    return (1, 2, 3, 5, 8)[round_] if round_ < 5 else 10
 
 
 def _row_attrs(record: Image, table: "ImageTable") -> dict[str, str]:

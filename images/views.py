@@ -3,30 +3,24 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils.cache import patch_vary_headers
+from django.http import HttpResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from console.access import current_account, require_change
+from console.htmx import ConsoleRequest, poll_round, redirect_after_change, render_page
 from console.paging import PAGE_SIZES, configure_table, page_size
 from images import services
 from images.access import get_image_for_change, get_image_for_read
 from images.filters import ImageFilter
 from images.forms import ImageCreateForm
 from images.models import Image
+from images.rules import TEMPLATE_RULES
 from images.tables import ImageTable
 from images.uploads import TOO_LARGE_FLAG
 
 
-def _int(value: str | None, default: int) -> int:
-    try:
-        return int(value or default)
-    except ValueError:
-        return default
-
-
-def _list_context(request: HttpRequest) -> dict:
+def _list_context(request: ConsoleRequest) -> dict:
     account = current_account(request)
     queryset = Image.objects.visible_to(account).select_related("account")
     image_filter = ImageFilter(request.GET or None, queryset=queryset)
@@ -46,30 +40,22 @@ def _list_context(request: HttpRequest) -> dict:
 
 
 @require_GET
-def image_list(request: HttpRequest) -> HttpResponse:
-    context = _list_context(request)
-    if request.htmx and not request.htmx.boosted:
-        response = render(request, "images/image_list.html#table", {**context, "oob": True})
-    else:
-        response = render(request, "images/image_list.html", context)
-    # The same URL answers a page or a fragment: caches must keep them apart.
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+def image_list(request: ConsoleRequest) -> HttpResponse:
+    return render_page(request, "images/image_list.html", _list_context(request), fragment="table")
 
 
 @require_GET
-def image_row(request: HttpRequest, pk) -> HttpResponse:
+def image_row(request: ConsoleRequest, pk) -> HttpResponse:
     """One list row, polled by rows that are still Queued or Importing."""
     image = get_image_for_read(request, pk)
-    poll_round = _int(request.GET.get("round"), 0)
-    if request.GET.get("since") != image.status:
-        poll_round = 0  # something moved: look again soon
-    table = ImageTable([image], account=current_account(request), poll_round=poll_round)
+    table = ImageTable(
+        [image], account=current_account(request), poll_round=poll_round(request, image.status)
+    )
     return render(request, "_table_row.html", {"table": table, "row": table.rows[0]})
 
 
 @require_http_methods(["GET", "POST"])
-def image_create(request: HttpRequest) -> HttpResponse:
+def image_create(request: ConsoleRequest) -> HttpResponse:
     require_change(request)
     if request.method == "POST":
         data, files = request.POST, request.FILES
@@ -100,18 +86,22 @@ def image_create(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request, f"Image {image.name} was created and is queued for import."
                 )
-                return redirect("images:list")
+                return redirect_after_change(request, "images:list")
     else:
         form = ImageCreateForm()
     return render(
         request,
         "images/image_create.html",
-        {"form": form, "max_image_bytes": settings.CONSOLE_MAX_IMAGE_BYTES},
+        {
+            "form": form,
+            "max_image_bytes": settings.CONSOLE_MAX_IMAGE_BYTES,
+            "rules": TEMPLATE_RULES,
+        },
     )
 
 
 @require_POST
-def image_retry(request: HttpRequest, pk) -> HttpResponse:
+def image_retry(request: ConsoleRequest, pk) -> HttpResponse:
     image = get_image_for_change(request, pk)
     try:
         services.image_retry(image=image, actor=request.user)
@@ -119,4 +109,4 @@ def image_retry(request: HttpRequest, pk) -> HttpResponse:
         messages.error(request, error.messages[0])
     else:
         messages.success(request, f"Image {image.name} is queued for import again.")
-    return redirect("images:detail", pk=image.pk)
+    return redirect_after_change(request, "images:detail", pk=image.pk)

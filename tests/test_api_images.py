@@ -7,10 +7,11 @@ import pytest
 from django.utils import timezone
 
 from console.models import WorkHistory
+from console.phrases import TEXT
 from images.models import Image, Tag
 from sharing.models import Share
 from tests.support.api import api_for, error_of
-from tests.support.detail_factory import make_image
+from tests.support.factories import make_image
 from tests.support.sharing import make_share, shareable_image
 
 URL = "https://images.example.com/ubuntu-24.04.qcow2"
@@ -303,7 +304,7 @@ def test_it_changes_each_field_through_the_detail_service(world, alice_api):
     image.refresh_from_db()
     assert image.edited_by == world.alice and image.visibility == "Shared"
     rows = WorkHistory.objects.filter(resource_id=image.pk, event_topic="SetImage")
-    assert sorted(rows.values_list("work_details", flat=True)) == [
+    assert sorted(row.work_details for row in rows) == [
         "Minimum Disk changed from 1 GB to 30 GB",
         "Minimum RAM changed from 1 GB to 16 GB",
         "Protected changed from Off to On",
@@ -382,7 +383,10 @@ def test_it_refuses_to_delete_a_protected_image_with_409_and_records_it(world, a
 
 
 def test_it_imports_a_failed_image_again_from_a_new_url(world, alice_api):
-    image = make_image(world.acme, status=Image.Status.ERROR, failure_reason="Not a qcow2 file")
+    image = make_image(
+        world.acme, status=Image.Status.ERROR, failure=TEXT(text="Not a qcow2 file").as_data()
+    )
+    assert alice_api.get(f"/v1/images/{image.pk}").json()["failure_reason"] == "Not a qcow2 file"
     new_url = "https://mirror.example.com/fixed.qcow2"
     response = alice_api.post(f"/v1/images/{image.pk}/import", {"url": new_url})
     assert response.status_code == 202 and response.content == b""

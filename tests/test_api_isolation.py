@@ -11,10 +11,9 @@ from console.models import Account, Membership, WorkHistory
 from images.models import Image, Tag
 from sharing.models import Share
 from tests.support.api import api_for, error_of, srn_path
-from tests.support.detail_factory import make_image
+from tests.support.factories import make_image, make_server
 from tests.support.personas import BETA_ID, make_user
 from tests.support.sharing import make_share
-from tests.test_create_image_from_server import make_server
 
 URL = "https://images.example.com/new.qcow2"
 OTHER = "c" * 32

@@ -7,7 +7,7 @@ import pytest
 from console.models import WorkHistory
 from sharing.models import Share
 from tests.support.api import api_for, error_of
-from tests.support.detail_factory import make_image
+from tests.support.factories import make_image
 from tests.support.sharing import make_share, shareable_image
 
 

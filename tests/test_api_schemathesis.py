@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from console.celery import app as celery_app
+from console.phrases import TEXT
 from tests.support.api import srn_path, token_for
-from tests.support.detail_factory import make_image
+from tests.support.factories import make_image, make_server
 from tests.support.sharing import make_share
-from tests.test_create_image_from_server import make_server
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -45,7 +45,12 @@ def _seed(world) -> dict[str, list[str]]:
     images = [
         make_image(world.acme, name="plain", tags=[("team", "ml"), ("env", "prod")]),
         make_image(world.acme, name="kept", protected=True, tags=[("team", "infra")]),
-        make_image(world.acme, name="failed", status="Error", failure_reason="Not a qcow2 file"),
+        make_image(
+            world.acme,
+            name="failed",
+            status="Error",
+            failure=TEXT(text="Not a qcow2 file").as_data(),
+        ),
         make_image(world.acme, name="shared", visibility="Shared", tags=[("team", "ml")]),
     ]
     make_share(images[3], world.beta.id, "Accepted")

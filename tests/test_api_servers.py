@@ -5,11 +5,10 @@ import uuid
 import pytest
 
 from console.models import WorkHistory
-from console.servers import GpuServer
 from images.models import Image
+from servers.models import GpuServer
 from tests.support.api import api_for, error_of
-from tests.support.images import make_image
-from tests.test_create_image_from_server import make_server
+from tests.support.factories import make_image, make_server
 
 
 @pytest.fixture

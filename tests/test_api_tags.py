@@ -8,7 +8,7 @@ import pytest
 from console.models import WorkHistory
 from images.models import Tag
 from tests.support.api import api_for, error_of, srn_path
-from tests.support.detail_factory import make_image
+from tests.support.factories import make_image
 
 
 @pytest.fixture

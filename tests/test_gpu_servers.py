@@ -4,25 +4,14 @@ import re
 import uuid
 
 import pytest
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from console.servers import GpuServer
-from tests.support.images import make_image, qcow2_bytes
+from servers.models import GpuServer
+from tests.support.factories import make_image, make_server
 
 GIB = 1 << 30
-
-
-def make_server(account, name: str = "train-01", **fields) -> GpuServer:
-    server_id = uuid.uuid4()
-    disk = f"servers/{server_id}/root.qcow2"
-    default_storage.save(disk, ContentFile(qcow2_bytes(virtual_size=40 * GIB, data_bytes=4096)))
-    values = {"gpu_type": "H100", "gpu_count": 8, "flavor": "gpu.h100.8x", "root_disk": disk}
-    values.update(fields)
-    return GpuServer.objects.create(id=server_id, account=account, name=name, **values)
 
 
 def _names(response) -> list[str]:
