@@ -167,5 +167,6 @@ def not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
 
 
 def method_not_allowed(request: HttpRequest, allowed: str) -> HttpResponse:
+    allowed = ", ".join(sorted(m.strip() for m in allowed.split(",") if m.strip()))
     detail = MSG_METHOD.format(method=request.method, allowed=allowed)
     return error_response(request, 405, [detail], {"Allow": allowed})
