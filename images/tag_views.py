@@ -101,6 +101,10 @@ def tag_suggestions(request: ConsoleRequest, part: str) -> HttpResponse:
     """<option>s for the key or value datalist: what the current account's own images
     already use, starting with what was typed."""
     tags = Tag.objects.filter(image__account=current_account(request))
+    if any("\x00" in request.GET.get(name, "") for name in ("key", "value")):
+        # No tag holds a NUL character (the forms refuse it) and PostgreSQL cannot
+        # even compare one: nothing to suggest.
+        tags = tags.none()
     if part == "key":
         typed = request.GET.get("key", "").strip()
         column = "key"
