@@ -32,7 +32,6 @@ def target(world) -> Target:
         world.acme,
         name="acme-shared",
         visibility="Shared",
-        status="Error",
         tags=[("team", "ml")],
     )
     make_share(image, BETA_ID, "Accepted")
