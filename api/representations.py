@@ -1,7 +1,6 @@
 """Model rows in the API's shapes (the original service's image and member objects)."""
 
 from datetime import datetime
-from urllib.parse import urlsplit, urlunsplit
 
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce, Greatest
@@ -18,15 +17,6 @@ NO_SIZE = Value(-1)
 
 def _utc(moment: datetime) -> datetime:
     return moment.replace(microsecond=0)
-
-
-def public_url(url: str) -> str | None:
-    """The image file URL without user info, query string or fragment (they may hold
-    credentials or signatures)."""
-    if not url:
-        return None
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
 
 
 def updated_at(image: Image) -> datetime:
@@ -57,7 +47,7 @@ def image_out(image: Image) -> dict:
         "os_distro": image.os_type,
         "size": image.size,
         "virtual_size": image.virtual_size,
-        "url": public_url(image.file_url),
+        "url": image.file_url_shown or None,
         "scp_image_type": "gpu_custom",
         "scp_original_image_type": image.origin,
         "failure_reason": image.failure_reason or None,

@@ -175,7 +175,7 @@ def image_retry(*, image: Image, actor, file_url: str = "") -> Image:
             )
             locked.file_url, locked.source_file = file_url, ""
             fields += ["file_url", "source_file"]
-            message = history.IMPORT_QUEUED_AGAIN_FROM_URL(url=file_url)
+            message = history.IMPORT_QUEUED_AGAIN_FROM_URL(url=url_without_secrets(file_url))
             if staged:
                 transaction.on_commit(lambda: delete_image_file(staged))
         locked.save(update_fields=fields)
