@@ -2,8 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from console.models import Account, Membership, WorkHistory
+from console.models import Account, Membership, Profile, WorkHistory
 
 User = get_user_model()
 
@@ -12,6 +13,13 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 1
     autocomplete_fields = ["account"]
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    extra = 0
+    max_num = 1
 
 
 class AccountMembershipInline(admin.TabularInline):
@@ -33,7 +41,7 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class ConsoleUserAdmin(UserAdmin):
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, ProfileInline]
 
 
 @admin.register(WorkHistory)
@@ -78,7 +86,7 @@ class WorkHistoryAdmin(admin.ModelAdmin):
     date_hierarchy = "work_time"
     list_select_related = ["account"]
 
-    @admin.display(description="Work details")
+    @admin.display(description=_("Work details"))
     def work_details(self, row: WorkHistory) -> str:
         return row.work_details
 
@@ -92,5 +100,6 @@ class WorkHistoryAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.site_header = "GPU Server Image console administration"
-admin.site.site_title = "GPU Server Image console"
+admin.site.site_header = _("GPU Server Image console administration")
+admin.site.site_title = _("GPU Server Image console")
+admin.site.index_title = _("Administration")

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 import django_tables2 as tables
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from django_tables2 import RequestConfig
 
 PAGE_SIZES: tuple[int, ...] = (10, 25, 50, 100)
@@ -51,8 +52,8 @@ class HtmxTable(tables.Table):
     empty: nothing yet, or nothing matching the filters."""
 
     htmx_target = ""
-    empty_title = "Nothing here yet"
-    empty_filtered_title = "Nothing matches"
+    empty_title = _("Nothing here yet")
+    empty_filtered_title = _("Nothing matches")
     empty_hint = ""
 
     class Meta:

@@ -1,12 +1,14 @@
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
-from console.formats import human_size
+from console.formats import human_size, time_html
 from console.htmx import poll_delay
 from console.models import Account
 from console.paging import HtmxTable
 from images.models import Image
+from images.rules import display
 
 
 def _row_attrs(record: Image, table: "ImageTable") -> dict[str, str]:
@@ -38,30 +40,30 @@ class ImageTable(HtmxTable):
         attrs={
             "th": {"class": "col-check"},
             "td": {"class": "col-check"},
-            "th__input": {"data-check-all": "image_ids", "aria-label": "Select all images"},
-            "td__input": {"aria-label": "Select image"},
+            "th__input": {"data-check-all": "image_ids", "aria-label": _("Select all images")},
+            "td__input": {"aria-label": _("Select image")},
         },
     )
-    name = tables.Column(verbose_name="Image name", order_by=("name", "id"))
+    name = tables.Column(verbose_name=_("Image name"), order_by=("name", "id"))
     id = tables.TemplateColumn(
         '<span class="mono truncate" title="{{ record.id }}">{{ record.id }}</span>',
-        verbose_name="Image ID",
+        verbose_name=_("Image ID"),
         orderable=False,
     )
-    status = tables.TemplateColumn(template_name="images/_cell_status.html", verbose_name="Status")
-    os_type = tables.Column(verbose_name="OS type")
-    visibility = tables.Column(verbose_name="Visibility")
-    protected = tables.BooleanColumn(verbose_name="Protected", yesno="Yes,No")
-    origin = tables.Column(verbose_name="Origin")
-    size = tables.Column(verbose_name="Size", attrs={"td": {"class": "nowrap"}})
-    created_at = tables.DateTimeColumn(
-        verbose_name="Created", format="Y-m-d H:i", attrs={"td": {"class": "nowrap"}}
+    status = tables.TemplateColumn(
+        template_name="images/_cell_status.html", verbose_name=_("Status")
     )
+    os_type = tables.Column(verbose_name=_("OS type"))
+    visibility = tables.Column(verbose_name=_("Visibility"))
+    protected = tables.Column(verbose_name=_("Protected"))
+    origin = tables.Column(verbose_name=_("Origin"))
+    size = tables.Column(verbose_name=_("Size"), attrs={"td": {"class": "nowrap"}})
+    created_at = tables.Column(verbose_name=_("Created"), attrs={"td": {"class": "nowrap"}})
 
     htmx_target = "#image-table"
-    empty_title = "No images yet"
-    empty_filtered_title = "No images match"
-    empty_hint = "Create an image from a qcow2 file URL, an upload or a running GPU server."
+    empty_title = _("No images yet")
+    empty_filtered_title = _("No images match")
+    empty_hint = _("Create an image from a qcow2 file URL, an upload or a running GPU server.")
 
     class Meta(HtmxTable.Meta):
         model = Image
@@ -96,11 +98,18 @@ class ImageTable(HtmxTable):
         if record.account_id == self.account.id:
             return link
         return format_html(
-            '{}<div class="small"><span class="badge badge-plain tag-shared">Shared with you</span>'
-            ' <span class="muted">by {}</span></div>',
+            '{}<div class="small"><span class="badge badge-plain tag-shared">{}</span>'
+            ' <span class="muted">{}</span></div>',
             link,
-            record.account.name,
+            _("Shared with you"),
+            _("by %(owner)s") % {"owner": record.account.name},
         )
 
     def render_size(self, value: int | None) -> str:
         return human_size(value) if value is not None else "-"
+
+    def render_protected(self, value: bool) -> str:
+        return display("protected", value)
+
+    def render_created_at(self, value) -> str:
+        return time_html(value, "SHORT_DATETIME_FORMAT")

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from console.access import current_account
@@ -45,14 +46,14 @@ def tag_add(request: ConsoleRequest, pk) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            return _done(request, image, f"Tag {tag.key} was added.")
+            return _done(request, image, _("Tag %(key)s was added.") % {"key": tag.key})
     return render_detail(request, image, "tags", partial="tags", tag_form=form)
 
 
 def _tag_of(image: Image, tag_id: int) -> Tag:
     tag = Tag.objects.filter(image=image, pk=tag_id).first()
     if tag is None:
-        raise Http404("No such tag.")
+        raise Http404(_("No such tag."))
     return tag
 
 
@@ -78,7 +79,7 @@ def tag_edit(request: ConsoleRequest, pk, tag_id: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            return _done(request, image, f"Tag {tag.key} was saved.")
+            return _done(request, image, _("Tag %(key)s was saved.") % {"key": tag.key})
     return render_detail(request, image, "tags", partial="tags", editing_tag=tag.pk, edit_form=form)
 
 
@@ -93,7 +94,7 @@ def tag_delete(request: ConsoleRequest, pk, tag_id: int) -> HttpResponse:
         if not request.htmx:
             return redirect(_tags_url(image))
         return render_detail(request, image, "tags", partial="tags")
-    return _done(request, image, f"Tag {tag.key} was deleted.")
+    return _done(request, image, _("Tag %(key)s was deleted.") % {"key": tag.key})
 
 
 @require_GET
@@ -119,6 +120,6 @@ def tag_suggestions(request: ConsoleRequest, part: str) -> HttpResponse:
         if typed:
             tags = tags.filter(value__istartswith=typed)
     else:
-        raise Http404("Unknown suggestion list.")
+        raise Http404(_("Unknown suggestion list."))
     options = tags.order_by(column).values_list(column, flat=True).distinct()[:MAX_SUGGESTIONS]
     return render(request, "images/_tag_suggestions.html", {"options": options})

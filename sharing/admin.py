@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from sharing import services
 from sharing.models import Share
@@ -35,11 +37,11 @@ class ShareAdmin(admin.ModelAdmin):
     ]
     actions = ["stop_sharing"]
 
-    @admin.display(description="Owner account", ordering="image__account__name")
+    @admin.display(description=_("Owner account"), ordering="image__account__name")
     def owner_account(self, share: Share) -> str:
         return share.image.account.name
 
-    @admin.action(description="Stop sharing (delete the selected shares)", permissions=["stop"])
+    @admin.action(description=_("Stop sharing (delete the selected shares)"), permissions=["stop"])
     def stop_sharing(self, request: HttpRequest, queryset) -> None:
         stopped = 0
         for share in queryset:
@@ -48,7 +50,8 @@ class ShareAdmin(admin.ModelAdmin):
             except ValidationError:
                 continue
             stopped += 1
-        self.message_user(request, f"Stopped {stopped} share(s).", messages.SUCCESS)
+        text = ngettext("Stopped %(n)s share.", "Stopped %(n)s shares.", stopped)
+        self.message_user(request, text % {"n": stopped}, messages.SUCCESS)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
