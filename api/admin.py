@@ -2,17 +2,22 @@
 
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
 
 from api.keys import apikey_revoke
 from api.models import ApiKey
 
 
 class RevokedFilter(admin.SimpleListFilter):
-    title = "state"
+    title = _("state")
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("active", "Active"), ("revoked", "Revoked")]
+        return [
+            ("active", pgettext_lazy("API key state", "Active")),
+            ("revoked", pgettext_lazy("API key state", "Revoked")),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "active":
@@ -48,10 +53,11 @@ class ApiKeyAdmin(admin.ModelAdmin):
         # Revoked keys stay, so that the work history's key IDs can be looked up.
         return False
 
-    @admin.action(description="Revoke selected API keys", permissions=["change"])
+    @admin.action(description=_("Revoke selected API keys"), permissions=["change"])
     def revoke(self, request: HttpRequest, queryset) -> None:
         revoked = 0
         for key in queryset.filter(revoked_at__isnull=True):
             apikey_revoke(key=key, actor=request.user)
             revoked += 1
-        self.message_user(request, f"Revoked {revoked} API key(s).", messages.SUCCESS)
+        message = ngettext("Revoked %(count)d API key.", "Revoked %(count)d API keys.", revoked)
+        self.message_user(request, message % {"count": revoked}, messages.SUCCESS)

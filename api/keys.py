@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from api.models import ApiKey
 from console.models import Account, Membership
@@ -23,9 +24,9 @@ TOKEN_RE = re.compile(r"^(gck_[0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 # Last used is a time for people, not an audit trail: one write a minute is enough.
 LAST_USED_PRECISION = timedelta(seconds=60)
 
-ERROR_NOT_MEMBER = "You are not a member of this account."
-ERROR_NAME = "Name the key: 1 to 64 characters."
-ERROR_ALREADY_REVOKED = "This API key was already revoked."
+ERROR_NOT_MEMBER = _("You are not a member of this account.")
+ERROR_NAME = _("Name the key: 1 to 64 characters.")
+ERROR_ALREADY_REVOKED = _("This API key was already revoked.")
 
 _DUMMY_SALT = secrets.token_hex(16)
 

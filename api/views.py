@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -38,7 +39,10 @@ def apikey_list(request: HttpRequest) -> HttpResponse:
 def apikey_revoke_view(request: HttpRequest, pk: str) -> HttpResponse:
     key = ApiKey.objects.active().filter(user=request.user, pk=pk).first()
     if key is None:
-        raise Http404("No such API key.")
+        raise Http404
     apikey_revoke(key=key, actor=request.user)
-    messages.success(request, f"API key {key.name} ({key.id}) was revoked.")
+    messages.success(
+        request,
+        _("API key %(name)s (%(id)s) was revoked.") % {"name": key.name, "id": key.id},
+    )
     return redirect("api_keys:list")

@@ -241,7 +241,7 @@ def test_it_lets_staff_revoke_keys(world, staff_client):
         {"action": "revoke", "_selected_action": [created.key.id]},
         follow=True,
     )
-    assert "Revoked 1 API key(s)." in response.content.decode()
+    assert "Revoked 1 API key." in response.content.decode()
     assert Api(created.token, Client()).get("/v1/images").status_code == 401
     revoked = staff_client.get("/admin/api/apikey/?state=revoked").content.decode()
     assert "leaked" in revoked

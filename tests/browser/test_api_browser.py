@@ -14,6 +14,7 @@ def test_it_shows_the_api_docs_under_the_strict_csp(world, page):
 
 def test_it_creates_an_api_key_from_the_user_menu_and_revokes_it(world, page, sign_in):
     sign_in("alice")
+    page.locator("summary[aria-label='User menu']").click()
     page.get_by_role("link", name="API keys").click()
     expect(page.get_by_role("heading", name="API keys", exact=True)).to_be_visible()
     page.get_by_label("Name").fill("ci-pipeline")
