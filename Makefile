@@ -72,6 +72,7 @@ catalog: $(STAMP)
 bench: $(STAMP)
 	$(VPY) bench/import_throughput.py
 	$(VPY) bench/upload_memory.py
+	$(VPY) bench/faults.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
