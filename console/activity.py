@@ -45,6 +45,7 @@ EXPORT_FIELDS = (
     "worker_id",
     "worker_name",
     "worker_email",
+    "api_key",
     "region",
 )
 _EXPORT_COLUMNS = (
@@ -58,6 +59,7 @@ _EXPORT_COLUMNS = (
     "worker_id",
     "worker_name",
     "worker_email",
+    "api_key",
     "region",
 )
 

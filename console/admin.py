@@ -75,7 +75,14 @@ class WorkHistoryAdmin(admin.ModelAdmin):
     ]
     readonly_fields = ["work_details"]
     list_filter = ["result", "resource_type", "event_topic", "region"]
-    search_fields = ["resource_id", "resource_name", "worker_name", "worker_email", "account__id"]
+    search_fields = [
+        "resource_id",
+        "resource_name",
+        "worker_name",
+        "worker_email",
+        "api_key",
+        "account__id",
+    ]
     date_hierarchy = "work_time"
     list_select_related = ["account"]
 
