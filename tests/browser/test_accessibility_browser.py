@@ -131,6 +131,7 @@ def test_it_passes_axe_and_fits_the_screen_on_every_page(browser, live_server, s
             "server create image": reverse("servers:create_image", args=[sample.server.pk]),
             "activity history": reverse("activity:history"),
             "language and time zone": reverse("preferences"),
+            "API keys": reverse("api_keys:list"),
             "not found": "/gpu-server/images/00000000-0000-0000-0000-000000000000/",
         }
         for where, url in pages.items():
