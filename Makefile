@@ -6,6 +6,8 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+# axe-core for the browser tests' accessibility checks, pinned in package-lock.json.
+AXE := node_modules/axe-core/axe.min.js
 
 # A Python >= 3.12 that really runs: $(PYTHON) if given, then python3.13 / python3.12
 # on PATH (pyenv shims that point nowhere are skipped), then pyenv's installed versions.
@@ -43,7 +45,13 @@ $(STAMP): pyproject.toml
 	$(VPY) -m pip install --quiet ".[dev]"
 	@touch $(STAMP)
 
-venv: $(STAMP)
+venv: $(STAMP) $(AXE)
+
+# The registry install step of the test tools; without npm the accessibility checks are
+# skipped (and fail in a strict run), as the browser tests are without Chromium.
+$(AXE): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --ignore-scripts --silent && touch $(AXE); \
+	else echo "npm not found: the accessibility checks of the browser tests will not run"; fi
 
 # Production-like on one machine: DEBUG off unless DEBUG=true is given, gunicorn serving
 # the collected static files (whitenoise), plain http on 127.0.0.1.
@@ -63,7 +71,7 @@ fmt: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: lint
+test: lint $(AXE)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 catalog: $(STAMP)
@@ -75,4 +83,4 @@ bench: $(STAMP)
 	$(VPY) bench/faults.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache node_modules

@@ -79,7 +79,10 @@ def poll_delay(round_: int) -> int:
 
 def poll_round(request: HttpRequest, current: str) -> int:
     """The round a polling element is in (``?round=``), back to 0 when what it watches
-    moved since its last look (``?since=`` differs from ``current``): look again soon."""
+    moved since its last look (``?since=`` differs from ``current``): look again soon.
+
+    ``current`` is everything the element shows that can move (a status and its progress,
+    not the status alone), so polling stays fast while progress moves."""
     if request.GET.get("since") != current:
         return 0
     try:

@@ -1,16 +1,21 @@
-"""Request-scoped tenancy, the user's language and time zone, htmx message delivery and the
+"""Request-scoped tenancy, the user's language and time zone, htmx message delivery, sign-in
+for htmx requests and the
 security headers of every answer."""
 
 import zoneinfo
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.middleware.security import SecurityMiddleware
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.http import HttpResponseClientRedirect
 
 from console.models import Membership, Profile
 
@@ -109,6 +114,39 @@ class HtmxMessagesMiddleware:
             html = render_to_string("_toasts.html", {"messages": storage, "oob": True})
             response.content += html.encode()
         return response
+
+
+class HtmxSignInMiddleware:
+    """An htmx request of a signed-out user (the session expired) leads the whole browser
+    to the sign-in page, with ``next`` back to the page the user was on.
+
+    Left alone, htmx would follow the redirect and put the sign-in page inside whatever
+    the request was updating (a table, a tab), under a header still naming the user.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not getattr(request, "htmx", False) or request.user.is_authenticated:
+            return response
+        login_url = resolve_url(settings.LOGIN_URL)
+        location = response.get("Location", "") if response.status_code in (301, 302) else ""
+        if urlsplit(location).path != login_url:
+            return response
+        return HttpResponseClientRedirect(redirect_to_login(_page_of(request), login_url).url)
+
+
+def _page_of(request: HttpRequest) -> str:
+    """The page an htmx request came from (``HX-Current-URL``), as a local path."""
+    current = request.headers.get("HX-Current-URL", "")
+    if current and url_has_allowed_host_and_scheme(
+        current, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        parts = urlsplit(current)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return request.get_full_path()
 
 
 def set_language_cookie(response: HttpResponse, language: str) -> None:

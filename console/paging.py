@@ -52,9 +52,13 @@ class HtmxTable(tables.Table):
     empty: nothing yet, or nothing matching the filters."""
 
     htmx_target = ""
+    # What a screen reader calls the table's scrolling region on narrow screens.
+    label = _("Table")
     empty_title = _("Nothing here yet")
     empty_filtered_title = _("Nothing matches")
     empty_hint = ""
+    # (URL, label) of the first thing to do on an empty list, for those who may.
+    empty_action: tuple[str, str] | None = None
 
     class Meta:
         template_name = "_htmx_table.html"

@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "console.middleware.CurrentAccountMiddleware",
     "console.middleware.HtmxMessagesMiddleware",
+    "console.middleware.HtmxSignInMiddleware",
     # Last, as axes asks: it turns a locked sign-in into the lockout answer.
     "axes.middleware.AxesMiddleware",
 ]

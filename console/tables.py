@@ -31,6 +31,7 @@ class WorkHistoryTable(HtmxTable):
         verbose_name=_("Worker"), accessor="worker_id", attrs={"td": {"class": "worker-cell"}}
     )
 
+    label = _("Work history")
     empty_title = _("No work recorded yet")
     empty_filtered_title = _("Nothing matches these filters")
     empty_hint = ""

@@ -66,6 +66,19 @@ def main() -> None:
         page.get_by_role("link", name="Get Image Share").click()
         page.get_by_role("textbox", name="Image ID").fill("3e493b18-23f5-4d4c-ab30-3756a5e5c4cc")
         shot(page, "get-image-share", full_page=False)
+        page.close()
+
+        # The phone layout (390 px wide).
+        phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+        sign_in(phone, "alice")
+        shot(phone, "phone-image-list", full_page=False)
+        phone.get_by_role("button", name="Menu").click()
+        shot(phone, "phone-menu", full_page=False)
+        phone.get_by_role("button", name="Menu").click()
+        phone.get_by_role("link", name="ubuntu-22-04-cuda-12").click()
+        shot(phone, "phone-image-detail", full_page=False)
+        phone.goto(f"{BASE}/gpu-server/images/create/")
+        shot(phone, "phone-create-image", full_page=False)
 
         # The console in Korean (the browser asks for it: nobody's saved choice changes),
         # on a wide screen and on a phone. Needs a Korean font (Debian: fonts-nanum).

@@ -100,6 +100,10 @@ def _base_context(request: ConsoleRequest, image: Image, tab: str = "details") -
         "tab_list": tabs,
         "share_blocker": _share_blocker(request, image),
         "servers_count": image.servers.count(),
+        # Named only where they are the current account's own: others' servers stay theirs.
+        "servers_named": list(
+            image.servers.filter(account_id=getattr(request.account, "id", None)).order_by("name")
+        ),
         "tag_count": image.tags.count() if tab != "tags" else None,
         "poll_delay": poll_delay(0),
         "rules": TEMPLATE_RULES,
@@ -148,6 +152,7 @@ def _tab_url(image: Image, tab: str) -> str:
 def render_detail(request: ConsoleRequest, image: Image, tab: str, partial: str = "", **extra):
     """The page, or one of its fragments for htmx (``tabs`` unless told otherwise)."""
     context = detail_context(request, image, tab, **extra)
+    context["fragment"] = partial or "tabs"
     return render_page(request, "images/image_detail.html", context, fragment=partial or "tabs")
 
 
@@ -164,7 +169,7 @@ def image_detail(request: ConsoleRequest, pk) -> HttpResponse:
 def image_detail_status(request: ConsoleRequest, pk) -> HttpResponse:
     """The header's status badge, polled while the image is Queued or Importing."""
     image = get_image_for_read(request, pk)
-    round_ = poll_round(request, image.status)
+    round_ = poll_round(request, image.poll_watch)
     context = {
         "image": image,
         "can_edit": _can_edit(request, image),
@@ -173,7 +178,7 @@ def image_detail_status(request: ConsoleRequest, pk) -> HttpResponse:
         "oob": True,
     }
     response = render(request, "images/image_detail.html#status-poll", context)
-    if image.is_settled and request.GET.get("since") != image.status:
+    if image.is_settled and request.GET.get("since", "").partition(":")[0] != image.status:
         # The rest of the page (sizes, hashes) changed too: the open tab reloads itself.
         trigger(response, "imageSettled")
     return response
@@ -274,12 +279,24 @@ def image_bulk_delete(request: ConsoleRequest) -> HttpResponse:
     for value in request.POST.getlist("image_ids"):
         with suppress(ValueError):  # a malformed id is simply not an image of ours
             ids.append(uuid.UUID(value))
-    images = list(Image.objects.visible_to(account).select_related("account").filter(pk__in=ids))
+    images = list(
+        Image.objects.visible_to(account)
+        .select_related("account")
+        .prefetch_related("servers")
+        .filter(pk__in=ids)
+    )
     if not images:
         messages.warning(request, _("Select one or more images to delete."))
         return redirect("images:list")
     if request.POST.get("confirm") != "yes":
-        return render(request, "images/image_bulk_delete_confirm.html", {"images": images})
+        context = {
+            "images": images,
+            "servers_count": sum(len(image.servers.all()) for image in images),
+            "refused_count": sum(
+                1 for image in images if image.protected or image.account_id != account.id
+            ),
+        }
+        return render(request, "images/image_bulk_delete_confirm.html", context)
     results = []
     for image in images:
         outcome, _name = services.image_delete(

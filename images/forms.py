@@ -173,7 +173,7 @@ class ImageCreateForm(forms.Form):
     )
     protected = forms.BooleanField(label=_("Protected"), required=False)
     # Tags come as parallel tag_key / tag_value inputs; this field carries their errors.
-    tags = forms.CharField(required=False, widget=forms.HiddenInput)
+    tags = forms.CharField(label=_("Tags"), required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, upload_too_large: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -210,6 +210,7 @@ class ImageCreateForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        self._follow_chosen_source(cleaned)
         url = cleaned.get("file_url")
         upload = cleaned.get("upload")
         has_url_error = "file_url" in self.errors or "upload" in self.errors
@@ -224,3 +225,19 @@ class ImageCreateForm(forms.Form):
         for message in self.tag_errors:
             self.add_error("tags", ValidationError(message, code="tags"))
         return cleaned
+
+    def _follow_chosen_source(self, cleaned: dict) -> None:
+        """The source picked with the switch decides: the other one's input, still filled
+        in but hidden, is set aside with its errors, which the page could not show.
+
+        Without JavaScript both inputs show and the switch may have been left at "Image
+        file URL": a chosen file with an empty URL then counts as the upload.
+        """
+        source = cleaned.get("source") or self.SOURCE_URL
+        url_given = bool((self.data.get("file_url") or "").strip())
+        if source == self.SOURCE_URL and not url_given and self.files.get("upload"):
+            source = self.SOURCE_FILE
+        set_aside = "file_url" if source == self.SOURCE_FILE else "upload"
+        cleaned["source"] = source
+        cleaned[set_aside] = None if set_aside == "upload" else ""
+        self.errors.pop(set_aside, None)

@@ -285,6 +285,12 @@ class Image(models.Model):
         return self.status in self.SETTLED
 
     @property
+    def poll_watch(self) -> str:
+        """What a polling view watches (console.htmx.poll_round): the status and the bytes
+        done, so polling stays fast while an import moves and backs off only when it stalls."""
+        return f"{self.status}:{self.progress_done}"
+
+    @property
     def progress_percent(self) -> int | None:
         if not self.progress_total:
             return None

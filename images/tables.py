@@ -18,7 +18,7 @@ def _row_attrs(record: Image, table: "ImageTable") -> dict[str, str]:
         attrs.update(
             {
                 "hx-get": reverse("images:row", args=[record.pk])
-                + f"?round={table.poll_round + 1}&since={record.status}",
+                + f"?round={table.poll_round + 1}&since={record.poll_watch}",
                 "hx-trigger": f"load delay:{poll_delay(table.poll_round)}s",
                 "hx-swap": "outerHTML",
                 "hx-target": "this",
@@ -44,7 +44,9 @@ class ImageTable(HtmxTable):
             "td__input": {"aria-label": _("Select image")},
         },
     )
-    name = tables.Column(verbose_name=_("Image name"), order_by=("name", "id"))
+    name = tables.Column(
+        verbose_name=_("Image name"), order_by=("name", "id"), attrs={"td": {"class": "col-name"}}
+    )
     id = tables.TemplateColumn(
         '<span class="mono truncate" title="{{ record.id }}">{{ record.id }}</span>',
         verbose_name=_("Image ID"),
@@ -61,6 +63,7 @@ class ImageTable(HtmxTable):
     created_at = tables.Column(verbose_name=_("Created"), attrs={"td": {"class": "nowrap"}})
 
     htmx_target = "#image-table"
+    label = _("Images")
     empty_title = _("No images yet")
     empty_filtered_title = _("No images match")
     empty_hint = _("Create an image from a qcow2 file URL, an upload or a running GPU server.")
@@ -86,10 +89,17 @@ class ImageTable(HtmxTable):
         }
         order_by = ("-created_at",)
 
-    def __init__(self, *args, account: Account, poll_round: int = 0, **kwargs):
+    def __init__(
+        self, *args, account: Account, poll_round: int = 0, can_change: bool = True, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.account = account
         self.poll_round = max(0, poll_round)
+        if not can_change:
+            # Viewers cannot delete: no checkboxes that would do nothing.
+            self.columns.hide("image_ids")
+        else:
+            self.empty_action = (reverse("images:create"), _("Create Image"))
 
     def render_name(self, record: Image) -> str:
         link = format_html(

@@ -83,10 +83,13 @@ def tag_edit(request: ConsoleRequest, pk, tag_id: int) -> HttpResponse:
     return render_detail(request, image, "tags", partial="tags", editing_tag=tag.pk, edit_form=form)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def tag_delete(request: ConsoleRequest, pk, tag_id: int) -> HttpResponse:
+    """Delete a tag; GET asks for confirmation (the dialog's page without JavaScript)."""
     image = get_image_for_change(request, pk, queryset=detail_queryset())
     tag = _tag_of(image, tag_id)
+    if request.method == "GET":
+        return render(request, "images/tag_delete_confirm.html", {"image": image, "tag": tag})
     try:
         services.tag_delete(image=image, tag_id=tag.pk, actor=request.user)
     except ValidationError as error:  # deleted meanwhile by another request

@@ -27,8 +27,9 @@ def _list_context(request: ConsoleRequest) -> dict:
     image_filter = ImageFilter(request.GET or None, queryset=queryset)
     images = image_filter.qs if image_filter.is_bound and image_filter.is_valid() else queryset
     per_page = page_size(request)
-    filtered = any(request.GET.get(name) for name in ("name", "status", "os_type", "visibility"))
-    table = ImageTable(images, account=account, filtered=filtered)
+    filtered = any(request.GET.get(name) for name in ImageFilter.base_filters)
+    can_change = bool(request.membership and request.membership.can_change)
+    table = ImageTable(images, account=account, filtered=filtered, can_change=can_change)
     configure_table(request, table, per_page)
     return {
         "filter": image_filter,
@@ -50,7 +51,10 @@ def image_row(request: ConsoleRequest, pk) -> HttpResponse:
     """One list row, polled by rows that are still Queued or Importing."""
     image = get_image_for_read(request, pk)
     table = ImageTable(
-        [image], account=current_account(request), poll_round=poll_round(request, image.status)
+        [image],
+        account=current_account(request),
+        poll_round=poll_round(request, image.poll_watch),
+        can_change=bool(request.membership and request.membership.can_change),
     )
     return render(request, "_table_row.html", {"table": table, "row": table.rows[0]})
 

@@ -39,6 +39,7 @@ class ServerTable(HtmxTable):
     created_at = tables.Column(verbose_name=_("Created"), attrs={"td": {"class": "nowrap"}})
 
     htmx_target = "#server-table"
+    label = _("GPU servers")
     empty_title = _("No GPU servers yet")
     empty_filtered_title = _("No GPU servers match")
     empty_hint = _("An administrator creates the GPU servers of this account; they appear here.")
@@ -67,6 +68,7 @@ class ServerImageTable(HtmxTable):
     created_at = tables.Column(verbose_name=_("Created"), attrs={"td": {"class": "nowrap"}})
 
     htmx_target = "#server-images-section"
+    label = _("Images from this server")
     empty_title = _("No images yet")
 
     class Meta(HtmxTable.Meta):

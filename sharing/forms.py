@@ -22,7 +22,7 @@ class ShareCreateForm(forms.Form):
                 "autocomplete": "off",
                 "spellcheck": "false",
                 "placeholder": format_lazy(
-                    _("e.g. {example}"), example="b3c2f6d1e0a94c7b8d5e4f3a2b1c0d9e"
+                    _("e.g. {example}"), example="5d41402abc4b2a76b9719d911017c592"
                 ),
                 "class": "mono-input",
             }

@@ -1,7 +1,7 @@
 """Pending shares: what other accounts shared with the current account."""
 
 import django_tables2 as tables
-from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -32,6 +32,7 @@ class PendingShareTable(HtmxTable):
     )
 
     htmx_target = "#pending-section"
+    label = _("Pending shares")
     empty_title = _("No pending shares")
 
     class Meta(HtmxTable.Meta):
@@ -44,6 +45,7 @@ class PendingShareTable(HtmxTable):
     def __init__(self, *args, request, account, can_change: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.request = request
+        self.account = account
         if not can_change:
             self.columns.hide("actions")
         hint = _(
@@ -91,24 +93,10 @@ class PendingShareTable(HtmxTable):
         return time_html(value, "SHORT_DATETIME_FORMAT")
 
     def render_actions(self, record: Share) -> SafeString:
-        csrf = get_token(self.request)
-        forms = []
-        for url_name, label, described, css in (
-            ("sharing:accept", _("Accept"), _("Accept %(name)s"), "btn-primary"),
-            ("sharing:reject", _("Reject"), _("Reject %(name)s"), "btn-danger-outline"),
-        ):
-            url = reverse(url_name, args=[record.image_id])
-            forms.append(
-                format_html(
-                    '<form method="post" action="{0}" hx-post="{0}" hx-target="#pending-section" '
-                    'hx-swap="outerHTML"><input type="hidden" name="csrfmiddlewaretoken" '
-                    'value="{1}"><button type="submit" class="btn btn-small {2}" '
-                    'aria-label="{4}">{3}</button></form>',
-                    url,
-                    csrf,
-                    css,
-                    label,
-                    described % {"name": record.image.name},
-                )
-            )
-        return format_html('<div class="row-actions">{}{}</div>', *forms)
+        """Accept at once; Reject only after a confirmation (a dialog, or the confirmation
+        page without JavaScript): a rejected share can only be offered again by its owner."""
+        return render_to_string(
+            "sharing/_pending_actions.html",
+            {"share": record, "account": self.account},
+            request=self.request,
+        )

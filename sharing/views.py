@@ -88,8 +88,10 @@ def receive(request: ConsoleRequest) -> HttpResponse:
     """
     require_change(request)
     form = ShareReceiveForm(request.POST or None)
-    failed = False
-    if request.method == "POST":
+    failed = missing = False
+    if request.method == "POST" and not request.POST.get("image_id", "").strip():
+        missing = True  # nothing typed: ask for an ID rather than answer about none
+    elif request.method == "POST":
         try:
             accepted = services.share_accept(
                 image_id=form.image_uuid(), account=current_account(request), actor=request.user
@@ -102,7 +104,12 @@ def receive(request: ConsoleRequest) -> HttpResponse:
                 request, text % {"name": accepted.image.name, "owner": accepted.image.account.name}
             )
             return redirect_after_change(request, "images:list")
-    context = {"form": form, "failed": failed, "neutral_message": services.ERROR_NO_PENDING_SHARE}
+    context = {
+        "form": form,
+        "failed": failed,
+        "missing": missing,
+        "neutral_message": services.ERROR_NO_PENDING_SHARE,
+    }
     return render_page(request, "sharing/share_receive.html", context, fragment="receive-form")
 
 

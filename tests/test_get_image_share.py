@@ -98,7 +98,6 @@ def _wrong_ids(world) -> dict[str, str]:
     own = shareable_image(world.beta, name="own-image")
     return {
         "malformed": "not-a-uuid",
-        "empty": "",
         "too long": "x" * 500,
         "unknown": str(uuid.uuid4()),
         "not shared": str(acme_private.pk),
@@ -180,3 +179,15 @@ def test_it_accepts_for_the_account_selected_in_the_header(world):
     assert accepted.status_code == 302
     share.refresh_from_db()
     assert share.status == Share.Status.ACCEPTED
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+@pytest.mark.parametrize("typed", ["", "   "], ids=["empty", "blank"])
+def test_it_asks_for_an_image_id_when_none_is_given(world, bob_client, htmx, typed):
+    response = bob_client.post(RECEIVE, {"image_id": typed}, headers=HTMX if htmx else {})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Enter the Image ID you were given." in html
+    assert 'aria-invalid="true"' in html
+    assert str(services.ERROR_NO_PENDING_SHARE) not in html
+    assert not WorkHistory.objects.exists()

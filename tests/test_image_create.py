@@ -137,12 +137,64 @@ def test_it_needs_a_url_or_a_file(world, alice_client):
     ]
 
 
-def test_it_refuses_both_a_url_and_a_file(world, alice_client):
-    upload = SimpleUploadedFile("a.qcow2", b"QFI\xfb" + b"\0" * 100)
-    response = alice_client.post(reverse("images:create"), _form(upload=upload))
-    assert response.context["form"].non_field_errors() == [
-        "Give either an image file URL or a file to upload, not both."
+def _qcow2_upload(name: str = "a.qcow2") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"QFI\xfb" + b"\0" * 100)
+
+
+def test_it_uploads_the_file_when_upload_is_chosen_and_a_url_is_still_typed(world, alice_client):
+    response = alice_client.post(
+        reverse("images:create"),
+        _form(source="file", file_url="not even a url", upload=_qcow2_upload()),
+    )
+    assert response.status_code == 302
+    image = Image.objects.get(name="ubuntu-24")
+    assert image.file_url == ""
+    assert image.source_file
+
+
+def test_it_names_the_missing_file_when_upload_is_chosen_and_only_a_url_is_typed(
+    world, alice_client
+):
+    # The URL input is hidden once "Upload a file" is chosen: its errors could not be seen.
+    response = alice_client.post(
+        reverse("images:create"), _form(source="file", file_url="ftp://x/not-qcow2")
+    )
+    assert _errors(response, "upload") == [
+        "Give either an image file URL or a .qcow2 file to upload."
     ]
+    assert _errors(response, "file_url") == []
+    html = response.content.decode()
+    assert 'class="alert alert-error error-summary"' in html
+    assert "Image file: Give either an image file URL or a .qcow2 file to upload." in html
+    assert not Image.objects.exists()
+
+
+def test_it_imports_the_url_when_the_url_is_chosen_and_a_file_is_still_picked(world, alice_client):
+    response = alice_client.post(reverse("images:create"), _form(upload=_qcow2_upload("a.txt")))
+    assert response.status_code == 302
+    image = Image.objects.get(name="ubuntu-24")
+    assert image.file_url == URL
+    assert image.source_file == ""
+
+
+def test_it_names_the_url_error_when_the_url_is_chosen_and_a_file_is_still_picked(
+    world, alice_client
+):
+    response = alice_client.post(
+        reverse("images:create"),
+        _form(file_url="https://storage.example.com/disk.img", upload=_qcow2_upload("a.txt")),
+    )
+    assert _errors(response, "file_url") == ["The image file URL must point to a .qcow2 file."]
+    assert _errors(response, "upload") == []
+
+
+def test_it_takes_a_chosen_file_without_a_url_as_the_upload_without_javascript(world, alice_client):
+    # Without JavaScript both inputs show and the switch may stay at "Image file URL".
+    response = alice_client.post(
+        reverse("images:create"), _form(source=None, file_url="", upload=_qcow2_upload())
+    )
+    assert response.status_code == 302
+    assert Image.objects.get(name="ubuntu-24").source_file
 
 
 @pytest.mark.parametrize(

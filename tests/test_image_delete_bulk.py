@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from console.models import WorkHistory
 from images.models import Image
+from servers.models import GpuServer
 from sharing.models import Share
 from tests.support.factories import make_image
 from tests.support.htmx import HTMX
@@ -125,3 +126,25 @@ def test_it_forbids_viewers(world, carol_client):
 def test_it_only_accepts_post(world, alice_client):
     assert alice_client.get(URL).status_code == 405
     assert reverse("images:bulk_delete") == URL
+
+
+def test_it_warns_about_servers_and_kept_images_before_a_bulk_delete(world, alice_client):
+    used = make_image(world.acme, name="used-one")
+    kept = make_image(world.acme, name="kept-one", protected=True)
+    GpuServer.objects.create(
+        account=world.acme,
+        name="train-01",
+        gpu_type="H100",
+        gpu_count=1,
+        root_disk="servers/bulk/root.qcow2",
+        image=used,
+    )
+    html = alice_client.post(
+        reverse("images:bulk_delete"), {"image_ids": [used.pk, kept.pk]}
+    ).content.decode()
+    assert "Delete 2 images?" in html
+    assert "Used by 1 server." in html and "can no longer be rebuilt" in html
+    assert "Protected: will not be deleted" in html
+    assert "1 of these images is Protected or not yours and will be kept." in html
+    only_kept = alice_client.post(reverse("images:bulk_delete"), {"image_ids": [kept.pk]})
+    assert 'class="btn btn-danger" disabled' in only_kept.content.decode()

@@ -203,15 +203,23 @@ def test_it_polls_the_status_while_the_import_runs(world, alice_client):
     image = make_image(world.acme, status=Image.Status.IMPORTING, size=None)
     html = alice_client.get(_url(image)).content.decode()
     status_url = reverse("images:detail_status", args=[image.pk])
-    assert f'hx-get="{status_url}?round=1&amp;since=Importing"' in html
+    assert f'hx-get="{status_url}?round=1&amp;since=Importing%3A0"' in html
     assert 'hx-trigger="imageSettled from:body"' in html
 
     # Nothing moved: the next look comes later (back-off).
-    response = alice_client.get(f"{status_url}?round=3&since=Importing", headers=HTMX)
+    response = alice_client.get(f"{status_url}?round=3&since=Importing:0", headers=HTMX)
     html = response.content.decode()
     assert 'hx-trigger="load delay:5s"' in html
     assert "round=4" in html
     assert "HX-Trigger" not in response
+
+    # Progress moved: polling stays fast although the status is the same.
+    Image.objects.filter(pk=image.pk).update(progress_done=4096, progress_total=8192)
+    response = alice_client.get(f"{status_url}?round=4&since=Importing:0", headers=HTMX)
+    html = response.content.decode()
+    assert 'hx-trigger="load delay:1s"' in html
+    assert "since=Importing%3A4096" in html
+    assert "50%" in html
 
 
 def test_it_stops_polling_and_reloads_the_tab_once_the_image_settles(world, alice_client):
@@ -220,7 +228,7 @@ def test_it_stops_polling_and_reloads_the_tab_once_the_image_settles(world, alic
         status=Image.Status.ERROR, failure=TEXT(text="bad").as_data()
     )
     status_url = reverse("images:detail_status", args=[image.pk])
-    response = alice_client.get(f"{status_url}?round=2&since=Importing", headers=HTMX)
+    response = alice_client.get(f"{status_url}?round=2&since=Importing:1024", headers=HTMX)
     html = response.content.decode()
     assert json.loads(response["HX-Trigger"]) == {"imageSettled": {}}
     assert "hx-get" not in html.split('id="image-alert"')[0]

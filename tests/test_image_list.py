@@ -159,16 +159,23 @@ def test_it_polls_only_rows_that_are_not_settled(world, alice_client):
 def test_it_backs_off_while_a_row_does_not_change_and_stops_once_settled(world, alice_client):
     image = make_image(world.acme, name="queued", status="Queued")
     row_url = reverse("images:row", args=[image.pk])
-    same = alice_client.get(row_url, {"round": 4, "since": "Queued"}).content.decode()
+    same = alice_client.get(row_url, {"round": 4, "since": "Queued:0"}).content.decode()
     assert 'hx-trigger="load delay:8s"' in same
     assert "round=5" in same
-    later = alice_client.get(row_url, {"round": 9, "since": "Queued"}).content.decode()
+    later = alice_client.get(row_url, {"round": 9, "since": "Queued:0"}).content.decode()
     assert 'hx-trigger="load delay:10s"' in later
     Image.objects.filter(pk=image.pk).update(status="Importing")
-    moved = alice_client.get(row_url, {"round": 4, "since": "Queued"}).content.decode()
+    moved = alice_client.get(row_url, {"round": 4, "since": "Queued:0"}).content.decode()
     assert 'hx-trigger="load delay:1s"' in moved
+    # Still Importing, but the progress moved: the next look comes soon too.
+    same_status = alice_client.get(row_url, {"round": 4, "since": "Importing:0"}).content
+    assert b'hx-trigger="load delay:8s"' in same_status
+    Image.objects.filter(pk=image.pk).update(progress_done=512, progress_total=1024)
+    progressing = alice_client.get(row_url, {"round": 4, "since": "Importing:0"}).content
+    assert b'hx-trigger="load delay:1s"' in progressing
+    assert b"since=Importing:512" in progressing
     Image.objects.filter(pk=image.pk).update(status="Active")
-    settled = alice_client.get(row_url, {"round": 1, "since": "Importing"}).content.decode()
+    settled = alice_client.get(row_url, {"round": 1, "since": "Importing:512"}).content.decode()
     assert settled.startswith(f'<tr id="image-row-{image.pk}"')
     assert "hx-get" not in settled
     assert "Active" in settled

@@ -257,7 +257,10 @@ def test_share_to_another_account_answers_every_account_id(world, alice_client, 
 def test_get_image_share_answers_every_image_id(world, bob_client, image_id):
     response = bob_client.post(reverse("sharing:receive"), {"image_id": image_id})
     assert response.status_code == 200
-    assert b"No pending share of this image was found" in response.content
+    if image_id.strip():
+        assert b"No pending share of this image was found" in response.content
+    else:  # nothing typed: the form asks for an ID
+        assert b"Enter the Image ID you were given." in response.content
 
 
 @PROPERTY

@@ -33,6 +33,14 @@ def test_it_signs_out(alice_client):
     assert after["Location"].startswith(reverse("login"))
 
 
+def test_it_links_staff_without_an_account_to_the_admin_site(world):
+    world.dave.is_staff = True
+    world.dave.save()
+    html = client_for(world.dave).get(reverse("images:list")).content.decode()
+    assert "You are not a member of any account" in html
+    assert f'href="{reverse("admin:index")}"' in html
+
+
 def test_it_does_not_sign_out_on_get(alice_client):
     assert alice_client.get(reverse("logout")).status_code == 405
 

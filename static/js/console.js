@@ -55,7 +55,7 @@ var interpolate = window.interpolate || function (text, values) {
     var opener = target.closest("[data-dialog-open]");
     if (opener) {
       var dialog = document.getElementById(opener.getAttribute("data-dialog-open"));
-      if (dialog && dialog.showModal) { event.preventDefault(); dialog.showModal(); }
+      if (dialog && dialog.showModal) { event.preventDefault(); openDialog(dialog, opener); }
       return;
     }
     var closer = target.closest("[data-dialog-close]");
@@ -73,6 +73,26 @@ var interpolate = window.interpolate || function (text, values) {
       updateSelection(form);
     }
   });
+
+  /* A dialog opens fresh (no answer or value left from its last use), with focus on its
+     field if it has one; when it closes, focus goes back to what opened it. */
+  function openDialog(dialog, opener) {
+    dialog.querySelectorAll("[data-dialog-transient]").forEach(function (el) { el.remove(); });
+    dialog.querySelectorAll("[aria-invalid]").forEach(function (el) {
+      el.removeAttribute("aria-invalid"); el.removeAttribute("aria-describedby");
+    });
+    if (dialog.hasAttribute("data-dialog-reset")) {
+      dialog.querySelectorAll("input[type=text], input:not([type])").forEach(function (input) {
+        input.value = "";
+      });
+    }
+    dialog.showModal();
+    var first = dialog.querySelector("[data-initial-focus]");
+    if (first) { first.focus(); }
+    dialog.addEventListener("close", function () {
+      if (opener && document.contains(opener)) { opener.focus(); }
+    }, { once: true });
+  }
 
   function updateSelection(root) {
     (root || document).querySelectorAll("[data-selection-count]").forEach(function (counter) {
@@ -96,13 +116,35 @@ var interpolate = window.interpolate || function (text, values) {
     document.querySelectorAll("dialog[open]").forEach(function (d) { d.close(); });
   });
 
+  /* The Menu button of narrow screens opens the navigation, the account switcher and
+     Sign out; Escape closes them and gives focus back to the button. */
+  function setMenu(open) {
+    var button = document.getElementById("menu-button");
+    if (!button) { return; }
+    document.documentElement.classList.toggle("nav-open", open);
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-menu-toggle]")) {
+      setMenu(!document.documentElement.classList.contains("nav-open"));
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && document.documentElement.classList.contains("nav-open") &&
+        !document.querySelector("dialog[open]")) {
+      setMenu(false);
+      var button = document.getElementById("menu-button");
+      if (button) { button.focus(); }
+    }
+  });
+
   function init(root) {
     armToasts(root);
     updateSelection(root);
     document.documentElement.classList.add("js");
   }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
-  document.addEventListener("htmx:load", function (event) { init(event.target); });
+  document.addEventListener("htmx:load", function (event) { init(event.target); updateSelection(document); });
   document.addEventListener("htmx:oobAfterSwap", function () { armToasts(document); });
 })();
 
@@ -192,5 +234,188 @@ var interpolate = window.interpolate || function (text, values) {
   });
   document.addEventListener("htmx:sendError", function () {
     toast(gettext("The console cannot be reached. Check your connection and try again."));
+  });
+})();
+
+/* Keyboard: focus follows what changed after an in-place update, Escape cancels an inline
+   editor, and the arrow keys move between tabs (WAI-ARIA tabs pattern). */
+(function () {
+  "use strict";
+  // Per request (its XMLHttpRequest): the data-focus-key to focus once its swap has
+  // settled, and whether its swap removed the element that had focus. Requests overlap
+  // (suggestions, polling), so each keeps its own.
+  var wanted = new WeakMap();
+  var hadFocus = new WeakMap();
+  var latest = null; // the last request that asked for focus: older ones give way to it
+  var focusedAt = new WeakMap(); // what had focus when the request was made
+
+  function focusable(el) {
+    if (!el.matches("a[href], button, input, select, textarea, [tabindex]")) {
+      el.setAttribute("tabindex", "-1");
+    }
+    return el;
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var source = event.detail.elt;
+    var keyed = source.closest("[data-focus-return]");
+    var key = keyed ? keyed.getAttribute("data-focus-return") : null;
+    if (!key) {
+      keyed = source.closest("[data-focus-key]");
+      key = keyed ? keyed.getAttribute("data-focus-key") : null;
+    }
+    if (key && event.detail.xhr) { wanted.set(event.detail.xhr, key); latest = event.detail.xhr; }
+    // Focus may leave before the swap (hx-disabled-elt disables the focused button).
+    var active = document.activeElement;
+    if (event.detail.xhr) { focusedAt.set(event.detail.xhr, active); }
+    var target = event.detail.target;
+    if (event.detail.xhr && active && active !== document.body && target && target.contains(active)) {
+      hadFocus.set(event.detail.xhr, true);
+    }
+  });
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var active = document.activeElement;
+    var target = event.detail.target;
+    if (event.detail.xhr && active && active !== document.body && target && target.contains(active)) {
+      hadFocus.set(event.detail.xhr, true);
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var xhr = event.detail.xhr;
+    var key = xhr ? wanted.get(xhr) : null;
+    var moved = xhr ? hadFocus.get(xhr) : false;
+    var target = event.detail.target;
+    // A refresh the user did not ask for (polling, suggestions) leaves focus alone.
+    if (!moved && !key) { return; }
+    if (key && latest !== xhr) { return; }
+    // The user moved on to something else meanwhile: leave focus there.
+    var now = document.activeElement;
+    if (now && now !== document.body && document.contains(now) && xhr && now !== focusedAt.get(xhr)) {
+      return;
+    }
+    var active = document.activeElement;
+    if (!moved && active && active !== document.body && document.contains(active) &&
+        active.getAttribute("data-focus-key") === key) { return; }
+    // An outerHTML swap replaced the target: look at its successor.
+    if (target && !document.contains(target) && target.id) { target = document.getElementById(target.id); }
+    if (!target) { target = document.getElementById("main"); }
+    var next = target.querySelector("[role=alert]") ||
+      target.querySelector("[data-editor] input:not([type=hidden]), [data-editor] select") ||
+      (target.matches("[data-editor]") && target.querySelector("input:not([type=hidden]), select")) ||
+      (key && document.querySelector("[data-focus-key='" + key + "']")) ||
+      target.querySelector("[data-focus-here]") ||
+      target.querySelector(".table-wrap[tabindex]") ||
+      target;
+    focusable(next).focus();
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      var editor = event.target.closest("[data-editor]");
+      var cancel = editor && editor.querySelector("[data-editor-cancel]");
+      if (cancel) { event.preventDefault(); cancel.click(); }
+      return;
+    }
+    var tab = event.target.closest("[role=tab]");
+    if (!tab) { return; }
+    var tabs = Array.prototype.slice.call(tab.closest("[role=tablist]").querySelectorAll("[role=tab]"));
+    var index = tabs.indexOf(tab);
+    var to = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: tabs.length - 1 }[event.key];
+    if (to === undefined) { return; }
+    event.preventDefault();
+    var next = tabs[(to + tabs.length) % tabs.length];
+    next.focus();
+    next.click();
+  });
+})();
+
+/* Create Image: the upload is sent with progress (bytes and %), and the submit stays
+   disabled while anything is being sent, so an image cannot be created twice. */
+(function () {
+  "use strict";
+  var MIB = 1024 * 1024;
+  function size(bytes) {
+    if (bytes >= 1024 * MIB) { return (bytes / 1024 / MIB).toFixed(2) + " GiB"; }
+    if (bytes >= MIB) { return (bytes / MIB).toFixed(1) + " MiB"; }
+    return Math.round(bytes / 1024) + " KiB";
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var first = document.querySelector("[data-focus-on-load]");
+    if (first) { first.focus(); }
+  });
+  // Back to a page whose form was sent: its submit works again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-upload-progress] button[type=submit]").forEach(
+      function (b) { b.disabled = false; });
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches("form[data-upload-progress]")) { return; }
+    var button = form.querySelector("button[type=submit]");
+    var source = form.querySelector("input[name=source]:checked");
+    var file = form.querySelector("input[type=file]");
+    if (button && button.disabled) { event.preventDefault(); return; }
+    if (!source || source.value !== "file" || !file || !file.files.length || !window.FormData) {
+      // A plain submit: keep the button from sending the form a second time.
+      if (button) { setTimeout(function () { button.disabled = true; }, 0); }
+      return;
+    }
+    event.preventDefault();
+    var box = document.getElementById("upload-progress");
+    var bar = box.querySelector("progress");
+    var text = document.getElementById("upload-progress-text");
+    var total = file.files[0].size;
+    var data = new FormData(form);
+    data.delete("file_url");
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    // Answered like htmx: a redirect comes as HX-Redirect, not followed by the request.
+    xhr.setRequestHeader("HX-Request", "true");
+    xhr.setRequestHeader("HX-Current-URL", window.location.href);
+    button.disabled = true;
+    box.hidden = false;
+    var sending = gettext("Uploading %(sent)s of %(total)s (%(percent)s)");
+    text.textContent = interpolate(sending, { sent: size(0), total: size(total), percent: "0%" }, true);
+    xhr.upload.addEventListener("progress", function (e) {
+      var sent = e.lengthComputable ? Math.min(e.loaded, total) : 0;
+      var percent = total ? Math.floor(sent * 100 / total) : 0;
+      bar.value = percent;
+      text.textContent = interpolate(sending, { sent: size(sent), total: size(total), percent: percent + "%" }, true);
+    });
+    xhr.upload.addEventListener("load", function () {
+      bar.value = 100;
+      text.textContent = interpolate(gettext("Uploaded %(total)s. Creating the image…"), { total: size(total) }, true);
+    });
+    xhr.addEventListener("load", function () {
+      var to = xhr.getResponseHeader("HX-Redirect");
+      if (to) { window.location.assign(to); return; }
+      if (xhr.status !== 200) {
+        box.hidden = true; button.disabled = false;
+        text.textContent = "";
+        window.alert(interpolate(gettext("The upload failed (HTTP %(status)s). Try again."), { status: xhr.status }, true));
+        return;
+      }
+      // The form came back with errors: show it, keeping the chosen file.
+      var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+      var fresh = doc.getElementById(form.id);
+      if (!fresh) { return; }
+      var freshFile = fresh.querySelector("input[type=file]");
+      if (freshFile) { freshFile.replaceWith(file); }
+      form.replaceWith(fresh);
+      var chosen = fresh.querySelector("input[name=source]:checked");
+      if (chosen) { chosen.dispatchEvent(new Event("change", { bubbles: true })); }
+      var summary = fresh.querySelector("[data-focus-on-load]");
+      if (summary) { summary.focus(); }
+    });
+    xhr.addEventListener("error", function () {
+      box.hidden = true; button.disabled = false;
+      text.textContent = "";
+      window.alert(gettext("The console cannot be reached. Check your connection and try again."));
+    });
+    xhr.send(data);
   });
 })();

@@ -45,7 +45,10 @@ def test_it_edits_tags_protects_and_deletes_through_the_detail_page_and_the_list
     page.get_by_role("button", name="Add tag").click()
     expect(page.locator("#tags-remaining")).to_have_text("48 of 50 tags remaining")
     page.get_by_role("button", name="Delete tag team").click()
-    expect(page.locator("#tags-table")).not_to_contain_text("team")
+    dialog = page.get_by_role("dialog", name="Delete tag team?")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Delete tag").click()
+    expect(page.locator("#tags-table .tag-key")).to_have_text(["env"])
     expect(page.locator("#tags-remaining")).to_have_text("49 of 50 tags remaining")
 
     # Work History shows all of it, newest first.
@@ -63,7 +66,7 @@ def test_it_edits_tags_protects_and_deletes_through_the_detail_page_and_the_list
     expect(page).to_have_url(re.compile(r"\?tab=tags$"))
     expect(page.locator("#tags-table")).to_contain_text("env")
 
-    # Protected on: the deletion is refused.
+    # Protected on: the dialog says why it cannot delete and offers no Delete.
     page.click("#tab-details")
     page.click("#field-protected .edit-link")
     page.check("#id_protected")
@@ -74,8 +77,10 @@ def test_it_edits_tags_protects_and_deletes_through_the_detail_page_and_the_list
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("Delete image ubuntu-main?")
     expect(dialog).to_contain_text("cannot be recovered")
-    dialog.get_by_role("button", name="Delete").click()
-    expect(page.locator(".toast-error")).to_contain_text("is protected and cannot be deleted")
+    expect(dialog).to_contain_text("This image is Protected, so the deletion will be refused")
+    expect(dialog.get_by_role("button", name="Delete")).to_be_disabled()
+    dialog.get_by_role("link", name="Cancel").click()
+    expect(dialog).to_be_hidden()
     assert Image.objects.filter(pk=image.pk).exists()
 
     # Protected off again.

@@ -38,7 +38,7 @@ def test_it_runs_the_main_flows_in_korean(world, page, http_server, celery_worke
     expect(page.get_by_role("heading", name="이미지", exact=True)).to_be_visible()
 
     # Create Image.
-    page.get_by_role("link", name="이미지 생성").click()
+    page.locator(".page-actions").get_by_role("link", name="이미지 생성").click()
     expect(page.get_by_role("heading", name="이미지 생성")).to_be_visible()
     page.get_by_label("이미지명").fill("korean-image")
     page.get_by_role("textbox", name="이미지 파일 URL").fill(url)

@@ -18,7 +18,9 @@ def test_it_creates_an_image_from_a_running_server_and_watches_it_become_active(
     make_server(world.acme, "dev-01", status=GpuServer.Status.STOPPED)
     sign_in("alice")
 
-    page.get_by_role("link", name="GPU Server", exact=True).click()
+    page.get_by_role("navigation", name="Service menu").get_by_role(
+        "link", name="GPU Server", exact=True
+    ).click()
     servers = page.locator("#servers tbody tr")
     expect(servers).to_have_count(2)
     expect(servers.filter(has_text="train-01")).to_contain_text("H100 \u00d7 8")

@@ -95,6 +95,13 @@ def test_it_accepts_from_pending_shares_and_removes_the_image_from_the_list(worl
     expect(page.locator("#pending-section .alert-success")).to_contain_text("Accepted first-offer")
     expect(page.get_by_role("link", name="Pending shares (1)")).to_be_visible()
     page.get_by_role("button", name="Reject second-offer").click()
+    confirm = page.get_by_role("dialog", name="Reject second-offer?")
+    expect(confirm).to_contain_text("Only Acme Research can share it with you again")
+    confirm.get_by_role("button", name="Cancel").click()
+    expect(confirm).to_be_hidden()
+    expect(pending).to_contain_text("second-offer")
+    page.get_by_role("button", name="Reject second-offer").click()
+    confirm.get_by_role("button", name="Reject").click()
     expect(page.locator("#pending-section")).to_contain_text("Rejected second-offer")
     expect(page.get_by_role("link", name="Pending shares (0)")).to_be_visible()
     expect(page.locator("#pending-shares")).to_contain_text("No pending shares")
@@ -107,3 +114,30 @@ def test_it_accepts_from_pending_shares_and_removes_the_image_from_the_list(worl
     expect(page).to_have_url(re.compile(r"/gpu-server/images/$"))
     expect(page.locator(".toast")).to_contain_text("first-offer was removed from your list")
     expect(_row(page, "first-offer")).to_have_count(0)
+
+
+@pytest.mark.parametrize("width", [1440, 390])
+def test_it_opens_get_image_share_fresh_with_focus_on_the_image_id(world, page, sign_in, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in("bob")
+    page.goto("/gpu-server/images/")
+    opener = page.get_by_role("link", name="Get Image Share")
+    opener.click()
+    dialog = page.get_by_role("dialog", name="Get Image Share")
+    image_id = dialog.get_by_role("textbox", name="Image ID")
+    expect(image_id).to_be_focused()
+
+    dialog.get_by_role("button", name="Confirm").click()  # nothing typed
+    expect(dialog.get_by_role("alert")).to_have_text("Enter the Image ID you were given.")
+    expect(dialog.get_by_role("alert")).to_be_focused()  # focus moves to the result message
+    dialog.get_by_role("textbox", name="Image ID").fill("3e493b18-23f5-4d4c-ab30-3756a5e5c4cc")
+    dialog.get_by_role("button", name="Confirm").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("No pending share of this image")
+
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(opener).to_be_focused()  # back to what opened it
+    opener.click()
+    expect(dialog.get_by_role("textbox", name="Image ID")).to_have_value("")
+    expect(dialog.get_by_role("alert")).to_have_count(0)
+    expect(dialog.get_by_role("textbox", name="Image ID")).to_be_focused()

@@ -18,6 +18,7 @@ def test_it_signs_in_opens_images_switches_account_and_signs_out(world, page, si
     expect(page.locator(".role-pill")).to_have_text("Member")
 
     page.select_option("#account-select", label="Beta Labs")
+    page.get_by_role("button", name="Switch").click()
     expect(page.locator(".account-id")).to_have_text(world.beta.id)
     expect(page.locator(".role-pill")).to_have_text("Viewer")
     expect(page.locator(".toast")).to_contain_text("Switched to account Beta Labs")
