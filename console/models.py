@@ -4,7 +4,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Upper
 
 
 def new_account_id() -> str:
@@ -96,9 +97,25 @@ class WorkHistory(models.Model):
         ordering = ["-work_time", "-id"]
         verbose_name = "work history"
         verbose_name_plural = "work history"
+        # Each filter of Activity history walks an index of the account's rows in the
+        # listing's order (work_time, id), so every page costs its own rows only; the
+        # resource name has a trigram index on PostgreSQL (see migrations).
         indexes = [
-            models.Index(fields=["account", "-work_time"], name="workhistory_account_time"),
-            models.Index(fields=["account", "resource_id"], name="workhistory_account_resource"),
+            models.Index(fields=["account", "work_time", "id"], name="workhistory_account_time"),
+            models.Index(
+                F("account"),
+                Upper("event_topic"),
+                F("work_time"),
+                F("id"),
+                name="workhistory_account_topic",
+            ),
+            models.Index(
+                fields=["account", "result", "work_time", "id"], name="workhistory_account_result"
+            ),
+            # Resource ids are unique across accounts: one index serves the Work History
+            # tab, the resource filter and the admin site's search.
+            models.Index(fields=["resource_id", "work_time", "id"], name="workhistory_resource"),
+            models.Index(fields=["resource_id", "event_topic"], name="workhistory_resource_topic"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,11 +1,19 @@
 """Paging and sorting of the console's list pages, one way for all of them."""
 
-from collections.abc import Sequence
+import base64
+import datetime
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import django_tables2 as tables
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django_tables2 import RequestConfig
+from django_tables2.rows import BoundRows
 
 PAGE_SIZES: tuple[int, ...] = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
@@ -51,6 +59,8 @@ class HtmxTable(tables.Table):
     empty: nothing yet, or nothing matching the filters."""
 
     htmx_target = ""
+    # A table whose ``rows_html`` writes its rows itself (see images.tables.ImageTable).
+    fast_rows = False
     empty_title = "Nothing here yet"
     empty_filtered_title = "Nothing matches"
     empty_hint = ""
@@ -62,3 +72,276 @@ class HtmxTable(tables.Table):
     def __init__(self, *args, filtered: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.filtered = filtered
+
+
+# --- Keyset pages ------------------------------------------------------------------------
+#
+# OFFSET pages cost what their offset costs: page 40,000 of a history reads 1,000,000 rows.
+# A keyset page starts after (or before) the sort values of a boundary row instead, so
+# every page costs an index walk of ``per_page`` rows. The sort must end in the primary
+# key (a unique tiebreaker) and run in one direction, so that a row-value comparison on
+# an index of the same columns finds the boundary.
+
+COUNT_CAP = 10_000
+
+
+class BadCursor(ValueError):
+    """A cursor that does not decode to the sort values of this listing."""
+
+
+@dataclass(frozen=True)
+class SortKey:
+    name: str
+    descending: bool
+
+    @property
+    def expression(self) -> str:
+        return ("-" if self.descending else "") + self.name
+
+
+def sort_keys(queryset: QuerySet, ordering: Sequence[str] | None = None) -> list[SortKey]:
+    """The sort of ``queryset`` as keys ending in the primary key, all one direction."""
+    names = list(ordering or queryset.query.order_by or queryset.model._meta.ordering)
+    keys = [SortKey(name.lstrip("-"), name.startswith("-")) for name in names]
+    if not keys:
+        keys = [SortKey("pk", False)]
+    pk = queryset.model._meta.pk.name
+    if keys[-1].name not in ("pk", pk):
+        keys.append(SortKey(pk, keys[0].descending))
+    if len({key.descending for key in keys}) != 1:
+        raise ValueError(f"A keyset sort runs in one direction: {names}")
+    return keys
+
+
+def count_capped(querysets: Iterable[QuerySet], cap: int = COUNT_CAP) -> int:
+    """Rows in ``querysets``, counted up to ``cap + 1``: exact while cheap."""
+    total = 0
+    for queryset in querysets:
+        total += queryset.order_by()[: cap + 1 - total].count()
+        if total > cap:
+            break
+    return total
+
+
+def _field(model, name: str):
+    """The model field a sort key names, or None for an annotation."""
+    field = None
+    for part in name.split("__"):
+        if model is None:
+            return None
+        try:
+            field = model._meta.get_field(part) if part != "pk" else model._meta.pk
+        except FieldDoesNotExist:
+            return None
+        model = field.related_model
+    return field
+
+
+def _value(record, name: str):
+    value = record
+    for part in name.split("__"):
+        value = getattr(value, part) if value is not None else None
+    return value
+
+
+def encode_cursor(record, keys: Sequence[SortKey], index: int | None) -> str:
+    values = []
+    for key in keys:
+        value = _value(record, key.name)
+        if isinstance(value, datetime.datetime | datetime.date):
+            value = value.isoformat()
+        elif not isinstance(value, bool | int | float | str | type(None)):
+            value = str(value)
+        values.append(value)
+    raw = json.dumps([index, *values], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, model, keys: Sequence[SortKey]) -> tuple[int | None, list]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        index, *values = json.loads(raw)
+    except (ValueError, TypeError) as error:
+        raise BadCursor(cursor) from error
+    if len(values) != len(keys) or not (index is None or type(index) is int):
+        raise BadCursor(cursor)
+    decoded = []
+    for key, value in zip(keys, values, strict=True):
+        if value is None:
+            raise BadCursor(cursor)  # sort keys are never NULL (see SortKey)
+        field = _field(model, key.name)
+        if field is not None:
+            try:
+                value = field.to_python(value)
+            except (ValidationError, TypeError, ValueError) as error:
+                raise BadCursor(cursor) from error
+        decoded.append(value)
+    return index, decoded
+
+
+def _beyond(keys: Sequence[SortKey], values: Sequence, forward: bool) -> Q:
+    """Rows after the boundary ``values`` in the walking direction: (k1, k2, ...) > (v1,
+    v2, ...), spelled so that the leading ``k1 >= v1`` bounds the index range."""
+    ascending = keys[0].descending != forward
+    strict, loose = ("gt", "gte") if ascending else ("lt", "lte")
+    condition = Q(**{f"{keys[-1].name}__{strict}": values[-1]})
+    for key, value in zip(reversed(keys[:-1]), reversed(values[:-1]), strict=True):
+        condition = Q(**{f"{key.name}__{strict}": value}) | (Q(**{key.name: value}) & condition)
+    if len(keys) > 1:
+        condition &= Q(**{f"{keys[0].name}__{loose}": values[0]})
+    return condition
+
+
+@dataclass
+class KeysetPage:
+    """One page of a keyset listing; ``start_index`` is None where it is not known
+    (a page reached from the last one while the total is only an estimate)."""
+
+    object_list: Any
+    per_page: int
+    count: int
+    has_next: bool
+    has_previous: bool
+    next_cursor: str = ""
+    previous_cursor: str = ""
+    start_index: int | None = None
+    is_keyset: bool = True
+
+    @property
+    def count_exact(self) -> bool:
+        return self.count <= COUNT_CAP
+
+    @property
+    def count_display(self) -> str:
+        return f"{self.count:,}" if self.count_exact else f"{COUNT_CAP:,}+"
+
+    @property
+    def end_index(self) -> int | None:
+        if self.start_index is None:
+            return None
+        return self.start_index + len(self.object_list) - 1
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+
+def _fetch(parts, merge, keys, values, forward: bool, limit: int) -> list:
+    order = [("-" if key.descending == forward else "") + key.name for key in keys]
+    rows_by_part = []
+    for part in parts:
+        queryset = part if values is None else part.filter(_beyond(keys, values, forward))
+        rows_by_part.append(list(queryset.order_by(*order)[:limit]))
+    found = [rows for rows in rows_by_part if rows]
+    if len(found) <= 1:
+        return found[0] if found else []
+    # Several parts (own rows, rows shared with the account): the database orders their
+    # union, so the order is its collation's, exactly as the keyset filter compares.
+    ids = [row.pk for rows in found for row in rows]
+    return list(merge.filter(pk__in=ids).order_by(*order)[:limit])
+
+
+def keyset_page(
+    request: HttpRequest,
+    parts: Sequence[QuerySet],
+    per_page: int,
+    *,
+    ordering: Sequence[str] | None = None,
+    merge: QuerySet | None = None,
+) -> KeysetPage:
+    """The page that ``?after=`` / ``?before=`` / ``?page=last`` ask for, of the rows of
+    ``parts`` (disjoint querysets of one model, each able to walk its own index) sorted
+    by ``ordering`` (default: the first part's). ``merge`` reads rows of several parts
+    back by primary key, in order; it must select what the parts select."""
+    keys = sort_keys(parts[0], ordering)
+    model = parts[0].model
+    merge = merge if merge is not None else model._default_manager.all()
+    count = count_capped(parts)
+    after, before = request.GET.get("after", ""), request.GET.get("before", "")
+    last = request.GET.get("page") == "last"
+    index: int | None = 1
+    values = None
+    forward = True
+    try:
+        if after:
+            index, values = decode_cursor(after, model, keys)
+        elif before:
+            index, values = decode_cursor(before, model, keys)
+            forward = False
+    except BadCursor:
+        index, values, forward = 1, None, True
+    if last and values is None:
+        forward = False
+        index = None
+    rows = _fetch(parts, merge, keys, values, forward, per_page + 1)
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    if forward:
+        has_next, has_previous = more, values is not None
+        if values is not None and not rows:  # nothing after the cursor: the last page
+            return keyset_page(_last(request), parts, per_page, ordering=ordering, merge=merge)
+    else:
+        rows.reverse()
+        has_next, has_previous = values is not None, more
+        if not more and values is not None:  # fewer rows before the cursor than a page
+            return keyset_page(_first(request), parts, per_page, ordering=ordering, merge=merge)
+        if values is None:  # the last page
+            index = count - len(rows) + 1 if count <= COUNT_CAP else None
+    if index is not None and not forward and values is not None:
+        index = max(1, index)
+    if not has_previous:
+        index = 1
+    page = KeysetPage(
+        object_list=rows,
+        per_page=per_page,
+        count=count,
+        has_next=has_next,
+        has_previous=has_previous,
+        start_index=index if rows else None,
+    )
+    if rows and has_next:
+        nxt = None if index is None else index + len(rows)
+        page.next_cursor = encode_cursor(rows[-1], keys, nxt)
+    if rows and has_previous:
+        prev = None if index is None else max(1, index - per_page)
+        page.previous_cursor = encode_cursor(rows[0], keys, prev)
+    return page
+
+
+class _Query:
+    """A request stand-in with other query parameters (for the fallbacks above)."""
+
+    def __init__(self, request: HttpRequest, **params: str) -> None:
+        query = request.GET.copy()
+        for name in ("after", "before", "page"):
+            query.pop(name, None)
+        query.update(params)
+        self.GET = query
+
+
+def _first(request) -> _Query:
+    return _Query(request)
+
+
+def _last(request) -> _Query:
+    return _Query(request, page="last")
+
+
+def configure_keyset_table(
+    request: HttpRequest,
+    table: tables.Table,
+    per_page: int,
+    *,
+    other_parts: Sequence[QuerySet] = (),
+    merge: QuerySet | None = None,
+) -> KeysetPage:
+    """Sort ``table`` by ``?sort=`` and show the keyset page the request asks for. The
+    table's data is the first part; ``other_parts`` get the same sort."""
+    RequestConfig(request, paginate=False).configure(table)
+    queryset = table.data.data
+    keys = sort_keys(queryset)
+    ordering = [key.expression for key in keys]
+    parts = [queryset, *(part.order_by(*ordering) for part in other_parts)]
+    page = keyset_page(request, parts, per_page, ordering=ordering, merge=merge)
+    page.object_list = BoundRows(page.object_list, table)
+    table.page = page
+    return page

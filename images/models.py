@@ -4,7 +4,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 
 from console.models import Account
 
@@ -23,16 +24,23 @@ class OsType(models.TextChoices):
     UBUNTU = "ubuntu", "Ubuntu"
 
 
-def _accepted_share(account: Account) -> Q:
-    """Images with a share to ``account`` that it accepted, while the image can still be
-    shared (Shared, uploaded): access ends the moment either stops being true, whatever
-    path changed it."""
+def _accepted_image_ids(account: Account) -> list:
+    """Ids of the images shared with ``account`` that it accepted: one indexed read of
+    the account's shares, so that the image query gets a list it can look up by key
+    (an ``OR id IN (subquery)`` makes PostgreSQL scan the whole images table)."""
     from sharing.models import Share
 
-    accepted = Share.objects.filter(
-        target_account_id=account.id, status=Share.Status.ACCEPTED
-    ).values("image_id")
-    return Q(id__in=accepted, visibility="Shared", origin="upload")
+    return list(
+        Share.objects.filter(
+            target_account_id=account.id, status=Share.Status.ACCEPTED
+        ).values_list("image_id", flat=True)
+    )
+
+
+def size_sort_key() -> Coalesce:
+    """The size as the list sorts it: images without a size yet come first ascending.
+    A sort key is never NULL, so that keyset pages can compare it."""
+    return Coalesce(F("size"), Value(-1), output_field=models.BigIntegerField())
 
 
 class ImageQuerySet(models.QuerySet):
@@ -40,12 +48,29 @@ class ImageQuerySet(models.QuerySet):
         return self.filter(account=account)
 
     def shared_with(self, account: Account) -> "ImageQuerySet":
-        """Images another account shared with ``account`` and ``account`` accepted."""
-        return self.filter(_accepted_share(account)).exclude(account=account)
+        """Images another account shared with ``account`` and ``account`` accepted, while
+        they can still be shared (Shared, uploaded): access ends the moment either stops
+        being true, whatever path changed it."""
+        return self._accepted(account, _accepted_image_ids(account)).exclude(account=account)
+
+    def visible_parts(self, account: Account) -> tuple["ImageQuerySet", "ImageQuerySet"]:
+        """What ``account`` may read as two disjoint parts that each walk their own
+        index: its own images (the account's indexes) and accepted shares (by key)."""
+        return self.owned_by(account), self.shared_with(account)
 
     def visible_to(self, account: Account) -> "ImageQuerySet":
         """What a user of ``account`` may read: its own images and accepted shares."""
-        return self.filter(Q(account=account) | _accepted_share(account))
+        ids = _accepted_image_ids(account)
+        if not ids:
+            return self.owned_by(account)
+        return self.filter(Q(account=account) | self._accepted_q(ids))
+
+    @staticmethod
+    def _accepted_q(ids: list) -> Q:
+        return Q(pk__in=ids, visibility="Shared", origin="upload")
+
+    def _accepted(self, account: Account, ids: list) -> "ImageQuerySet":
+        return self.filter(self._accepted_q(ids)) if ids else self.none()
 
 
 class Image(models.Model):
@@ -112,10 +137,37 @@ class Image(models.Model):
 
     objects = ImageQuerySet.as_manager()
 
+    # Every sort of the image list ends in the id and has an index per account that
+    # walks it (name substring search has a trigram index on PostgreSQL, see
+    # migrations).
+    SORTS = {
+        "name": ("name", "id"),
+        "status": ("status", "created_at", "id"),
+        "os_type": ("os_type", "created_at", "id"),
+        "visibility": ("visibility", "created_at", "id"),
+        "protected": ("protected", "created_at", "id"),
+        "origin": ("origin", "created_at", "id"),
+        "size": ("size_sort", "id"),
+        "created_at": ("created_at", "id"),
+    }
+
     class Meta:
-        ordering = ["-created_at", "id"]
+        ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["account", "-created_at"], name="image_account_created"),
+            models.Index(fields=["account", "created_at", "id"], name="image_account_created"),
+            models.Index(fields=["account", "name", "id"], name="image_account_name"),
+            *(
+                models.Index(
+                    fields=["account", field, "created_at", "id"], name=f"image_account_{field}"
+                )
+                for field in ("status", "os_type", "visibility", "protected", "origin")
+            ),
+            models.Index(
+                F("account"),
+                Coalesce(F("size"), Value(-1), output_field=models.BigIntegerField()),
+                F("id"),
+                name="image_account_size",
+            ),
             models.Index(fields=["status", "heartbeat_at"], name="image_status_heartbeat"),
         ]
         constraints = [
@@ -177,15 +229,31 @@ class Image(models.Model):
         return min(100, int(self.progress_done * 100 / self.progress_total))
 
 
+class TagQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for tag in objs:
+            tag.fill_account()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Tag(models.Model):
     """A key/value pair on an image; at most MAX_TAGS per image, keys unique."""
 
     image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="tags")
+    # The image's account, kept on the tag so that the suggestions of an account walk
+    # an index of its own tags instead of joining every tag to its image.
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", editable=False)
     key = models.CharField(max_length=128)
     value = models.CharField(max_length=256, blank=True)
 
+    objects = TagQuerySet.as_manager()
+
     class Meta:
         ordering = ["key"]
+        indexes = [
+            models.Index(fields=["account", "key", "value"], name="tag_account_key_value"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["image", "key"], name="tag_image_key_unique"),
             models.CheckConstraint(condition=~Q(key=""), name="tag_key_not_empty"),
@@ -193,3 +261,12 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}={self.value}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.fill_account()
+        super().save(*args, **kwargs)
+
+    def fill_account(self) -> None:
+        # An image never changes account, so the copy cannot go stale.
+        if self.account_id is None and self.image_id is not None:
+            self.account_id = self.image.account_id

@@ -9,12 +9,12 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from console.access import current_account, require_change
-from console.paging import PAGE_SIZES, configure_table, page_size
+from console.paging import PAGE_SIZES, configure_keyset_table, page_size
 from images import services
 from images.access import get_image_for_change, get_image_for_read
 from images.filters import ImageFilter
 from images.forms import ImageCreateForm
-from images.models import Image
+from images.models import Image, size_sort_key
 from images.tables import ImageTable
 from images.uploads import TOO_LARGE_FLAG
 
@@ -28,21 +28,31 @@ def _int(value: str | None, default: int) -> int:
 
 def _list_context(request: HttpRequest) -> dict:
     account = current_account(request)
-    queryset = Image.objects.visible_to(account).select_related("account")
-    image_filter = ImageFilter(request.GET or None, queryset=queryset)
-    images = image_filter.qs if image_filter.is_bound and image_filter.is_valid() else queryset
     per_page = page_size(request)
     filtered = any(request.GET.get(name) for name in ("name", "status", "os_type", "visibility"))
-    table = ImageTable(images, account=account, filtered=filtered)
-    configure_table(request, table, per_page)
+    # Own images and accepted shares are read as two parts, each by its own index, and
+    # paged by keyset: a page costs its rows, not the account's (or the table's) size.
+    base = Image.objects.select_related("account").annotate(size_sort=size_sort_key())
+    own, shared = (_filtered(request, part)[0] for part in base.visible_parts(account))
+    image_filter = _filtered(request, base.none())[1]
+    table = ImageTable(own, account=account, filtered=filtered)
+    page = configure_keyset_table(request, table, per_page, other_parts=[shared], merge=base)
     return {
         "filter": image_filter,
         "table": table,
+        "page": page,
         "per_page": per_page,
         "page_sizes": PAGE_SIZES,
         "sort": request.GET.get("sort", ""),
         "filtered": filtered,
     }
+
+
+def _filtered(request: HttpRequest, queryset) -> tuple:
+    image_filter = ImageFilter(request.GET or None, queryset=queryset)
+    if image_filter.is_bound and image_filter.is_valid():
+        return image_filter.qs, image_filter
+    return queryset, image_filter
 
 
 @require_GET
@@ -65,7 +75,7 @@ def image_row(request: HttpRequest, pk) -> HttpResponse:
     if request.GET.get("since") != image.status:
         poll_round = 0  # something moved: look again soon
     table = ImageTable([image], account=current_account(request), poll_round=poll_round)
-    return render(request, "_table_row.html", {"table": table, "row": table.rows[0]})
+    return HttpResponse(table.render_row(image))
 
 
 @require_http_methods(["GET", "POST"])
