@@ -19,10 +19,13 @@ from django.views.decorators.http import require_GET
 
 from console.access import current_account
 from console.models import WorkHistory
-from console.paging import page_size, paginate
+from console.paging import keyset_page, page_size
 
 PAGE_SIZES = (25, 50, 100)
 EXPORT_CHUNK = 2000
+# Newest first; the id breaks ties between rows written in the same microsecond. Every
+# filter has an index of the account's rows in this order (see WorkHistory.Meta).
+ORDERING = ("-work_time", "-id")
 
 # Topics the console writes; the filter also accepts any other (typed) topic.
 KNOWN_TOPICS = (
@@ -171,7 +174,7 @@ def activity_history(request: HttpRequest) -> HttpResponse:
     form = ActivityFilterForm(request.GET or None)
     rows = form.filter(WorkHistory.objects.for_account(account))
     per_page = page_size(request, PAGE_SIZES)
-    page = paginate(request, rows, per_page)
+    page = keyset_page(request, [rows], per_page, ordering=ORDERING)
     context = {
         "form": form,
         "page": page,
@@ -193,7 +196,8 @@ def activity_history(request: HttpRequest) -> HttpResponse:
 
 def _query_without_page(request: HttpRequest) -> str:
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("page", "after", "before"):
+        query.pop(name, None)
     return query.urlencode()
 
 
@@ -256,7 +260,7 @@ def activity_download(request: HttpRequest, fmt: str) -> HttpResponse:
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    rows = form.filter(WorkHistory.objects.for_account(account)).order_by("-work_time", "-id")
+    rows = form.filter(WorkHistory.objects.for_account(account)).order_by(*ORDERING)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     if fmt == "csv":
         stream, content_type = _csv_stream(rows), "text/csv; charset=utf-8"

@@ -113,8 +113,9 @@ def sort_keys(queryset: QuerySet, ordering: Sequence[str] | None = None) -> list
     return keys
 
 
-def count_capped(querysets: Iterable[QuerySet], cap: int = COUNT_CAP) -> int:
-    """Rows in ``querysets``, counted up to ``cap + 1``: exact while cheap."""
+def count_capped(querysets: Iterable[QuerySet], cap: int | None = None) -> int:
+    """Rows in ``querysets``, counted up to ``cap + 1`` (COUNT_CAP): exact while cheap."""
+    cap = COUNT_CAP if cap is None else cap
     total = 0
     for queryset in querysets:
         total += queryset.order_by()[: cap + 1 - total].count()

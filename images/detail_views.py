@@ -16,9 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from console.access import current_account, require_change
-from console.activity import HistoryFilterForm, time_zone_name
+from console.activity import ORDERING, HistoryFilterForm, time_zone_name
+from console.distinct import distinct_values
 from console.models import WorkHistory
-from console.paging import paginate
+from console.paging import keyset_page
 from images import services
 from images.access import get_image_for_change, get_image_for_read, is_owner
 from images.detail_forms import EDITABLE, EditableField, TagForm
@@ -112,9 +113,16 @@ def _tags_context(image: Image) -> dict:
 
 def _history_context(request: HttpRequest, image: Image) -> dict:
     rows = WorkHistory.objects.filter(account_id=image.account_id).for_resource(image.pk)
-    topics = list(rows.order_by("event_topic").values_list("event_topic", flat=True).distinct())
+    # An image may have tens of thousands of rows: its topics are read one index step
+    # per topic, its pages by keyset.
+    topics = distinct_values(
+        WorkHistory,
+        "event_topic",
+        {"resource_id": str(image.pk), "account": image.account_id},
+        limit=200,
+    )
     form = HistoryFilterForm(request.GET, topics=topics)
-    page = paginate(request, form.filter(rows), HISTORY_PAGE_SIZE)
+    page = keyset_page(request, [form.filter(rows)], HISTORY_PAGE_SIZE, ordering=ORDERING)
     return {"history_form": form, "page": page, "existing_images": set()}
 
 

@@ -253,6 +253,7 @@ class Tag(models.Model):
         ordering = ["key"]
         indexes = [
             models.Index(fields=["account", "key", "value"], name="tag_account_key_value"),
+            models.Index(fields=["account", "value"], name="tag_account_value"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["image", "key"], name="tag_image_key_unique"),

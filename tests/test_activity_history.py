@@ -10,6 +10,7 @@ import re
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from console.activity import csv_cell
 from console.models import Membership, WorkHistory
@@ -118,10 +119,47 @@ def test_it_paginates(world, alice_client):
         add_history(image, "SetImage", f"c{i:02d}", actor=world.alice)
     html = alice_client.get(URL).content.decode()
     assert len(_details(html)) == 25 and "1-25 of 60" in html
-    html = alice_client.get(URL, {"page": 3}).content.decode()
+    for _ in range(2):
+        after = re.search(r'href="\?after=([\w-]+)"[^>]*aria-label="Next page"', html).group(1)
+        html = alice_client.get(URL, {"after": after}).content.decode()
     assert _details(html) == [f"c{i:02d}" for i in range(9, -1, -1)]
+    assert "51-60 of 60" in html and 'aria-label="Next page"' not in html
+    html = alice_client.get(URL, {"page": "last"}).content.decode()
+    assert _details(html) == [f"c{i:02d}" for i in range(24, -1, -1)]
     html = alice_client.get(URL, {"per_page": 50}).content.decode()
     assert len(_details(html)) == 50
+
+
+def test_it_pages_rows_written_at_the_same_time_once_each(world, alice_client):
+    image = make_image(world.acme)
+    for i in range(30):
+        add_history(image, "SetImage", f"c{i:02d}", actor=world.alice)
+    WorkHistory.objects.update(work_time=timezone.now())
+    seen = []
+    query = {"per_page": 25}
+    while True:
+        html = alice_client.get(URL, query).content.decode()
+        seen += _details(html)
+        found = re.search(r'href="\?[^"]*after=([\w-]+)[^"]*"[^>]*aria-label="Next page"', html)
+        if not found:
+            break
+        query = {"per_page": 25, "after": found.group(1)}
+    assert sorted(seen) == [f"c{i:02d}" for i in range(30)]
+
+
+def test_it_counts_exactly_up_to_ten_thousand_then_says_so(world, alice_client):
+    from console import paging
+
+    image = make_image(world.acme)
+    for i in range(30):
+        add_history(image, "SetImage", f"c{i}", actor=world.alice)
+    assert "1-25 of 30" in alice_client.get(URL).content.decode()
+    original, paging.COUNT_CAP = paging.COUNT_CAP, 26
+    try:
+        html = alice_client.get(URL).content.decode()
+    finally:
+        paging.COUNT_CAP = original
+    assert "1-25 of 26+" in html
 
 
 def test_it_downloads_the_filtered_rows_as_csv(world, alice_client):
