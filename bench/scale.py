@@ -205,17 +205,24 @@ def build(db_name: str) -> None:
     _copy(conn, Image, big_images + small_images + other_images, IMAGE_FIELDS)
     log(f"  images: {len(big_images) + len(small_images) + len(other_images):,}")
 
+    # Tags carry their image's account where the model keeps it.
+    with_account = any(f.name == "account" for f in Tag._meta.concrete_fields)
+
     def tags():
         for n, row in enumerate(big_images):
             for j in range(n % 9 + 1):
                 key = TAG_KEYS[(n + j * 7) % len(TAG_KEYS)]
-                yield (row[0], key, "" if j == 3 else f"{key[:4]}-{(n * 31 + j) % 500}")
+                value = "" if j == 3 else f"{key[:4]}-{(n * 31 + j) % 500}"
+                yield (row[0], key, value, row[1])
         for n, row in enumerate(small_images + other_images):
             for j in range(2):
                 key = TAG_KEYS[(n + j) % len(TAG_KEYS)]
-                yield (row[0], key, f"{key[:4]}-{n % 50}")
+                yield (row[0], key, f"{key[:4]}-{n % 50}", row[1])
 
-    log(f"  tags: {_copy(conn, Tag, tags(), ['image', 'key', 'value']):,}")
+    tag_fields = ["image", "key", "value", "account"]
+    if not with_account:
+        tag_fields.pop()
+    log(f"  tags: {_copy(conn, Tag, tags(), tag_fields):,}")
 
     def shares():
         now = START + datetime.timedelta(days=700)

@@ -10,8 +10,10 @@ from typing import Any
 import django_tables2 as tables
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.utils.functional import cached_property
 from django_tables2 import RequestConfig
 from django_tables2.rows import BoundRows
 
@@ -29,6 +31,29 @@ class ForgivingPaginator(Paginator):
             return 1
         except EmptyPage:
             return 1 if int(number) < 1 else max(self.num_pages, 1)
+
+
+class EstimatedCountPaginator(Paginator):
+    """For admin changelists of tables with millions of rows: the exact count while it
+    stays under COUNT_CAP, beyond that the planner's estimate (PostgreSQL), so a page
+    does not count every row of the table first."""
+
+    @cached_property
+    def count(self) -> int:
+        queryset = self.object_list
+        exact = count_capped([queryset])
+        if exact <= COUNT_CAP:
+            return exact
+        connection = connections[queryset.db]
+        if connection.vendor != "postgresql":
+            return queryset.count()
+        sql, params = queryset.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+            plan = cursor.fetchone()[0]
+        if isinstance(plan, str):
+            plan = json.loads(plan)
+        return max(exact, int(plan[0]["Plan"]["Plan Rows"]))
 
 
 def page_size(

@@ -105,5 +105,9 @@ class Migration(migrations.Migration):
             model_name="tag",
             index=models.Index(fields=["account", "key", "value"], name="tag_account_key_value"),
         ),
+        migrations.AddIndex(
+            model_name="tag",
+            index=models.Index(fields=["account", "value"], name="tag_account_value"),
+        ),
         PostgresTrigramIndex(table="images_image", column="name", name="image_name_trgm"),
     ]
