@@ -86,3 +86,31 @@ def test_it_refuses_to_write_history_outside_a_transaction(world):
             resource_name="x",
             event_topic="ImportImage",
         )
+
+
+def test_it_searches_and_filters_with_fixed_choices(world, client):
+    _row(world)
+    with transaction.atomic():
+        work_history.record(
+            account=world.beta,
+            resource_type="Image",
+            resource_id="beta-resource-1",
+            resource_name="rocky-gpu",
+            event_topic="DeleteImage",
+            result="Failure",
+        )
+    staff = _staff_client(client)
+    url = reverse("admin:console_workhistory_changelist")
+
+    def names(**query) -> set[str]:
+        html = staff.get(url, query).content.decode()
+        return {name for name in ("ubuntu-base", "rocky-gpu") if name in html}
+
+    assert names(q="BUNTU") == {"ubuntu-base"}
+    assert names(q="beta-resource-1") == {"rocky-gpu"}
+    assert names(q=world.acme.id) == {"ubuntu-base"}
+    assert names(event_topic="DeleteImage") == {"rocky-gpu"}
+    assert names(resource_type="Image", result__exact="Success") == {"ubuntu-base"}
+    # The topic choices are the console's topics, not a DISTINCT over every row.
+    html = staff.get(url).content.decode()
+    assert "?event_topic=RetryImageImport" in html
