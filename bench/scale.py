@@ -494,7 +494,7 @@ def explain_pages(pages: dict[str, tuple[str, str]], plans_out: Path | None) -> 
         slowest = 0.0
         for query in captured.captured_queries:
             sql = query["sql"]
-            if not sql.lstrip().upper().startswith("SELECT"):
+            if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
                 continue
             if not any(table in sql for table in SCANNED_TABLES):
                 continue
@@ -522,6 +522,10 @@ def explain_pages(pages: dict[str, tuple[str, str]], plans_out: Path | None) -> 
     return total, report
 
 
+class _SkipTiming(Exception):
+    pass
+
+
 # --- the run ----------------------------------------------------------------------------
 
 
@@ -532,6 +536,9 @@ def main() -> None:
     parser.add_argument("--load-seconds", type=float, default=5.0)
     parser.add_argument("--rebuild", action="store_true", help="drop and build the data again")
     parser.add_argument("--plans", type=Path, help="write every EXPLAIN ANALYZE to this file")
+    parser.add_argument(
+        "--explain-only", action="store_true", help="only the plans (no timing, no last line)"
+    )
     args = parser.parse_args()
     if not args.db.startswith("scale_"):
         parser.error("--db must start with scale_")
@@ -581,18 +588,26 @@ def main() -> None:
     hot_rows = WorkHistory.objects.filter(account_id=BIG_ID, resource_id=hot_id).count()
     log(f"image with the longest work history: {hot_name} ({hot_rows:,} rows)")
 
-    server = Server(args.db, work)
+    images = "/gpu-server/images/"
+    activity = "/gpu-server/activity-history/"
+    detail = f"{images}{hot_id}/"
+    history_tab = f"{detail}?tab=history"
+    if args.explain_only:
+        list_last = f"{images}?per_page=50&page=last"
+        activity_last = f"{activity}?page=last"
+        history_last = f"{history_tab}&page=last"
+        server = None
+    else:
+        server = Server(args.db, work)
     try:
+        if server is None:
+            raise _SkipTiming
         admin_cookie = _session_cookie("scale-admin")
         small_cookie = _session_cookie("scale-small")
         port = server.port
-        images = "/gpu-server/images/"
-        activity = "/gpu-server/activity-history/"
-        detail = f"{images}{hot_id}/"
         list50 = f"{images}?per_page=50"
         list_last = last_page_link(list50, fetch(port, list50, admin_cookie)[1])
         activity_last = last_page_link(activity, fetch(port, activity, admin_cookie)[1])
-        history_tab = f"{detail}?tab=history"
         history_last = last_page_link(history_tab, fetch(port, history_tab, admin_cookie)[1])
         log(f"last pages: {list_last}  {activity_last}  {history_last}")
         pages = {
@@ -633,8 +648,11 @@ def main() -> None:
         log(
             f"  admin (100 rows)    {admin_rps:6.1f} req/s  runs {[round(r, 1) for r in rps_admin]}"
         )
+    except _SkipTiming:
+        pass
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
 
     sorts = ["name", "status", "os_type", "visibility", "protected", "origin", "size"]
     sorts += ["created_at"]
@@ -699,6 +717,8 @@ def main() -> None:
         flag = "SEQ SCAN " + "; ".join(scans) if scans else "no seq scan"
         log(f"  {name:40s} {queries:3d} queries, slowest {slowest:8.1f} ms  {flag}")
 
+    if args.explain_only:
+        return
     m = medians
     r1 = m["list (100 rows)"] / m["admin changelist (100 rows)"]
     r2 = m["list last (50 rows)"] / m["list first (50 rows)"]

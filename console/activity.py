@@ -79,6 +79,7 @@ class HistoryFilterForm(forms.Form):
 
     def __init__(self, *args, topics: Iterable[str] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.topics = tuple(topics or ())
         if topics is not None:
             choices = [("", "All event topics"), *((t, t) for t in topics)]
             self.fields["topic"].widget = forms.Select(choices=choices)
@@ -87,8 +88,14 @@ class HistoryFilterForm(forms.Form):
         if not self.is_valid():
             return queryset
         data = self.cleaned_data
-        if data.get("topic"):
-            queryset = queryset.filter(event_topic__iexact=data["topic"].strip())
+        if topic := (data.get("topic") or "").strip():
+            # The console writes a known set of topics: a match in any case becomes an
+            # exact match, which the (account, event_topic, work_time) index answers.
+            known = {t.upper(): t for t in (*KNOWN_TOPICS, *self.topics)}
+            if topic.upper() in known:
+                queryset = queryset.filter(event_topic=known[topic.upper()])
+            else:
+                queryset = queryset.filter(event_topic__iexact=topic)
         if data.get("result"):
             queryset = queryset.filter(result=data["result"])
         return queryset

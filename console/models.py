@@ -4,8 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Upper
+from django.db.models import Q
 
 
 def new_account_id() -> str:
@@ -103,19 +102,22 @@ class WorkHistory(models.Model):
         indexes = [
             models.Index(fields=["account", "work_time", "id"], name="workhistory_account_time"),
             models.Index(
-                F("account"),
-                Upper("event_topic"),
-                F("work_time"),
-                F("id"),
+                fields=["account", "event_topic", "work_time", "id"],
                 name="workhistory_account_topic",
             ),
             models.Index(
                 fields=["account", "result", "work_time", "id"], name="workhistory_account_result"
             ),
-            # Resource ids are unique across accounts: one index serves the Work History
-            # tab, the resource filter and the admin site's search.
-            models.Index(fields=["resource_id", "work_time", "id"], name="workhistory_resource"),
-            models.Index(fields=["resource_id", "event_topic"], name="workhistory_resource_topic"),
+            # Resource ids are unique across accounts: these serve the Work History tab
+            # (its pages, topics and topic filter), the resource filter and the admin
+            # site's search, each without reading the rows.
+            models.Index(
+                fields=["resource_id", "account", "work_time", "id"], name="workhistory_resource"
+            ),
+            models.Index(
+                fields=["resource_id", "account", "event_topic", "work_time", "id"],
+                name="workhistory_resource_topic",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

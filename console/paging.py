@@ -281,7 +281,6 @@ def keyset_page(
     keys = sort_keys(parts[0], ordering)
     model = parts[0].model
     merge = merge if merge is not None else model._default_manager.all()
-    count = count_capped(parts)
     after, before = request.GET.get("after", ""), request.GET.get("before", "")
     last = request.GET.get("page") == "last"
     index: int | None = 1
@@ -310,8 +309,11 @@ def keyset_page(
         has_next, has_previous = values is not None, more
         if not more and values is not None:  # fewer rows before the cursor than a page
             return keyset_page(_first(request), parts, per_page, ordering=ordering, merge=merge)
-        if values is None:  # the last page
-            index = count - len(rows) + 1 if count <= COUNT_CAP else None
+    # A page that holds the whole listing counts itself (a selective filter needs no
+    # second query); otherwise count, up to the cap.
+    count = count_capped(parts) if has_next or has_previous else len(rows)
+    if not forward and values is None:  # the last page
+        index = count - len(rows) + 1 if count <= COUNT_CAP else None
     if index is not None and not forward and values is not None:
         index = max(1, index)
     if not has_previous:

@@ -24,17 +24,10 @@ class OsType(models.TextChoices):
     UBUNTU = "ubuntu", "Ubuntu"
 
 
-def _accepted_image_ids(account: Account) -> list:
-    """Ids of the images shared with ``account`` that it accepted: one indexed read of
-    the account's shares, so that the image query gets a list it can look up by key
-    (an ``OR id IN (subquery)`` makes PostgreSQL scan the whole images table)."""
+def _accepted_shares(account: Account):
     from sharing.models import Share
 
-    return list(
-        Share.objects.filter(
-            target_account_id=account.id, status=Share.Status.ACCEPTED
-        ).values_list("image_id", flat=True)
-    )
+    return Share.objects.filter(target_account_id=account.id, status=Share.Status.ACCEPTED)
 
 
 def size_sort_key() -> Coalesce:
@@ -50,8 +43,10 @@ class ImageQuerySet(models.QuerySet):
     def shared_with(self, account: Account) -> "ImageQuerySet":
         """Images another account shared with ``account`` and ``account`` accepted, while
         they can still be shared (Shared, uploaded): access ends the moment either stops
-        being true, whatever path changed it."""
-        return self._accepted(account, _accepted_image_ids(account)).exclude(account=account)
+        being true, whatever path changed it. Read from the account's shares, then each
+        image by its key."""
+        accepted = _accepted_shares(account).values("image_id")
+        return self.filter(_SHAREABLE, pk__in=accepted).exclude(account=account)
 
     def visible_parts(self, account: Account) -> tuple["ImageQuerySet", "ImageQuerySet"]:
         """What ``account`` may read as two disjoint parts that each walk their own
@@ -59,18 +54,18 @@ class ImageQuerySet(models.QuerySet):
         return self.owned_by(account), self.shared_with(account)
 
     def visible_to(self, account: Account) -> "ImageQuerySet":
-        """What a user of ``account`` may read: its own images and accepted shares."""
-        ids = _accepted_image_ids(account)
+        """What a user of ``account`` may read: its own images and accepted shares.
+
+        The accepted shares are read first (one indexed read of the account's shares) and
+        given as a list of keys: ``account = X OR id IN (subquery)`` makes PostgreSQL
+        scan the whole images table, ``account = X OR id IN (keys)`` reads two indexes."""
+        ids = list(_accepted_shares(account).values_list("image_id", flat=True))
         if not ids:
             return self.owned_by(account)
-        return self.filter(Q(account=account) | self._accepted_q(ids))
+        return self.filter(Q(account=account) | (_SHAREABLE & Q(pk__in=ids)))
 
-    @staticmethod
-    def _accepted_q(ids: list) -> Q:
-        return Q(pk__in=ids, visibility="Shared", origin="upload")
 
-    def _accepted(self, account: Account, ids: list) -> "ImageQuerySet":
-        return self.filter(self._accepted_q(ids)) if ids else self.none()
+_SHAREABLE = Q(visibility="Shared", origin="upload")
 
 
 class Image(models.Model):
