@@ -3,13 +3,23 @@ import uuid
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from console.models import Account
 from console.paging import HtmxTable
-from images.models import Image
+from images.models import Image, OsType
 from images.pipeline.errors import human_size
+
+# Labels looked up once: ``get_FOO_display()`` rebuilds its choices for every call.
+_STATUS = dict(Image.Status.choices)
+_OS_TYPE = dict(OsType.choices)
+_VISIBILITY = dict(Image.Visibility.choices)
+_ORIGIN = dict(Image.Origin.choices)
+_PROTECTED = {
+    True: mark_safe('<span class="true">Yes</span>'),
+    False: mark_safe('<span class="false">No</span>'),
+}
 
 
 def poll_delay(round_: int) -> int:
@@ -100,71 +110,60 @@ class ImageTable(HtmxTable):
         )
 
     def render_row(self, image: Image, n: int = 0) -> SafeString:
-        pk = str(image.pk)
-        attrs = format_html(' id="image-row-{}" data-status="{}"', pk, image.status)
-        if image.status in Image.IN_PROGRESS:
+        # Written with escape() on every value that comes from the data and one
+        # mark_safe() for the row: a tenth of the cost of format_html() per cell.
+        pk = str(image.pk)  # a UUID: nothing to escape
+        status = image.status
+        attrs = f' id="image-row-{pk}" data-status="{escape(status)}"'
+        if status in Image.IN_PROGRESS:
             # The row refreshes itself until it settles, backing off while nothing changes.
-            attrs += format_html(
-                ' hx-get="{}?round={}&amp;since={}" hx-trigger="load delay:{}s"'
-                ' hx-swap="outerHTML" hx-target="this"',
-                self._row_url.format(pk),
-                self.poll_round + 1,
-                image.status,
-                poll_delay(self.poll_round),
+            attrs += (
+                f' hx-get="{self._row_url.format(pk)}?round={self.poll_round + 1}&amp;'
+                f'since={escape(status)}" hx-trigger="load delay:{poll_delay(self.poll_round)}s"'
+                ' hx-swap="outerHTML" hx-target="this"'
             )
-        cells = (
-            ("col-check", format_html(
-                '<input type="checkbox" name="image_ids" value="{}" aria-label="Select image" />',
-                pk,
-            )),
-            ("", self._name_cell(image, pk)),
-            ("", format_html('<span class="mono truncate" title="{}">{}</span>', pk, pk)),
-            ("", _status_cell(image)),
-            ("", image.get_os_type_display()),
-            ("", image.get_visibility_display()),
-            ("", mark_safe('<span class="true">Yes</span>' if image.protected else '<span class="false">No</span>')),  # noqa: E501, S308
-            ("", image.get_origin_display()),
-            ("nowrap", human_size(image.size) if image.size is not None else "-"),
-            ("nowrap", timezone.localtime(image.created_at, self._zone).strftime("%Y-%m-%d %H:%M")),
-        )  # fmt: skip
-        body = format_html_join(
-            "",
-            "<td{}>{}</td>",
-            ((format_html(' class="{}"', css) if css else "", value) for css, value in cells),
+        size = human_size(image.size) if image.size is not None else "-"
+        created = timezone.localtime(image.created_at, self._zone).strftime("%Y-%m-%d %H:%M")
+        return mark_safe(  # noqa: S308 (every value above is escaped)
+            f'<tr{attrs} class="{"odd" if n % 2 else "even"}">'
+            f'<td class="col-check"><input type="checkbox" name="image_ids" value="{pk}"'
+            ' aria-label="Select image" /></td>'
+            f"<td>{self._name_cell(image, pk)}</td>"
+            f'<td><span class="mono truncate" title="{pk}">{pk}</span></td>'
+            f"<td>{_status_cell(image)}</td>"
+            f"<td>{escape(_OS_TYPE.get(image.os_type, image.os_type))}</td>"
+            f"<td>{escape(_VISIBILITY.get(image.visibility, image.visibility))}</td>"
+            f"<td>{_PROTECTED[bool(image.protected)]}</td>"
+            f"<td>{escape(_ORIGIN.get(image.origin, image.origin))}</td>"
+            f'<td class="nowrap">{size}</td>'
+            f'<td class="nowrap">{created}</td></tr>\n'
         )
-        return format_html('<tr{} class="{}">{}</tr>\n', attrs, "odd" if n % 2 else "even", body)
 
-    def _name_cell(self, image: Image, pk: str) -> SafeString:
-        link = format_html('<a href="{}">{}</a>', self._detail_url.format(pk), image.name)
+    def _name_cell(self, image: Image, pk: str) -> str:
+        link = f'<a href="{self._detail_url.format(pk)}">{escape(image.name)}</a>'
         if image.account_id == self.account.id:
             return link
-        return format_html(
-            '{}<div class="small"><span class="badge badge-plain tag-shared">Shared with you</span>'
-            ' <span class="muted">by {}</span></div>',
-            link,
-            image.account.name,
+        return (
+            f'{link}<div class="small"><span class="badge badge-plain tag-shared">'
+            f'Shared with you</span> <span class="muted">by {escape(image.account.name)}</span>'
+            "</div>"
         )
 
 
-def _status_cell(image: Image) -> SafeString:
-    title = format_html(' title="{}"', image.failure_reason) if image.failure_reason else ""
-    html = format_html(
-        '<span class="badge status-{}"{}>{}</span>',
-        image.status.lower(),
-        title,
-        image.get_status_display(),
+def _status_cell(image: Image) -> str:
+    reason = escape(image.failure_reason)
+    title = f' title="{reason}"' if reason else ""
+    html = (
+        f'<span class="badge status-{escape(image.status.lower())}"{title}>'
+        f"{escape(_STATUS.get(image.status, image.status))}</span>"
     )
     percent = image.progress_percent
     if image.status == Image.Status.IMPORTING and percent is not None:
-        html += format_html(
-            ' <progress class="progress" max="100" value="{}" title="{} of {}">{}%</progress>'
-            ' <span class="small muted">{}%</span>',
-            percent,
-            human_size(image.progress_done),
-            human_size(image.progress_total),
-            percent,
-            percent,
+        done, total = human_size(image.progress_done), human_size(image.progress_total)
+        html += (
+            f' <progress class="progress" max="100" value="{percent}" title="{done} of {total}">'
+            f'{percent}%</progress> <span class="small muted">{percent}%</span>'
         )
     if image.status == Image.Status.ERROR:
-        html += format_html('<div class="small error-text">{}</div>', image.failure_reason)
+        html += f'<div class="small error-text">{reason}</div>'
     return html
