@@ -253,16 +253,21 @@ class KeysetPage:
 
 def _fetch(parts, merge, keys, values, forward: bool, limit: int) -> list:
     order = [("-" if key.descending == forward else "") + key.name for key in keys]
-    rows_by_part = []
-    for part in parts:
-        queryset = part if values is None else part.filter(_beyond(keys, values, forward))
-        rows_by_part.append(list(queryset.order_by(*order)[:limit]))
-    found = [rows for rows in rows_by_part if rows]
-    if len(found) <= 1:
-        return found[0] if found else []
-    # Several parts (own rows, rows shared with the account): the database orders their
-    # union, so the order is its collation's, exactly as the keyset filter compares.
-    ids = [row.pk for rows in found for row in rows]
+    first, *others = (
+        part if values is None else part.filter(_beyond(keys, values, forward)) for part in parts
+    )
+    rows = list(first.order_by(*order)[:limit])
+    # The other parts only say which of their rows come next (keys, no joins); the
+    # database then reads the page back from all parts by primary key and orders it, in
+    # its collation, exactly as the keyset filter compares.
+    ids = [row.pk for row in rows]
+    found_other = False
+    for part in others:
+        other_ids = list(part.order_by(*order).values_list("pk", flat=True)[:limit])
+        found_other = found_other or bool(other_ids)
+        ids += other_ids
+    if not found_other:
+        return rows
     return list(merge.filter(pk__in=ids).order_by(*order)[:limit])
 
 

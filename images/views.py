@@ -32,11 +32,14 @@ def _list_context(request: HttpRequest) -> dict:
     filtered = any(request.GET.get(name) for name in ("name", "status", "os_type", "visibility"))
     # Own images and accepted shares are read as two parts, each by its own index, and
     # paged by keyset: a page costs its rows, not the account's (or the table's) size.
-    base = Image.objects.select_related("account").annotate(size_sort=size_sort_key())
+    # Own rows need no join (their account is the current one); ``merge`` reads a page
+    # that mixes both parts back with the owners.
+    base = Image.objects.annotate(size_sort=size_sort_key())
     own, shared = (_filtered(request, part)[0] for part in base.visible_parts(account))
     image_filter = _filtered(request, base.none())[1]
     table = ImageTable(own, account=account, filtered=filtered)
-    page = configure_keyset_table(request, table, per_page, other_parts=[shared], merge=base)
+    merge = base.select_related("account")
+    page = configure_keyset_table(request, table, per_page, other_parts=[shared], merge=merge)
     return {
         "filter": image_filter,
         "table": table,
