@@ -4,43 +4,28 @@ downloadable as CSV or JSON. The image detail page reuses the filters for its ow
 import csv
 import datetime
 import json
-import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from console.access import current_account
+from console.htmx import ConsoleRequest, render_page
 from console.models import WorkHistory
-from console.paging import keyset_page, page_size
+from console.paging import configure_table, page_size
+from console.phrases import render
+from console.tables import WorkHistoryTable
 
 PAGE_SIZES = (25, 50, 100)
 EXPORT_CHUNK = 2000
 # Newest first; the id breaks ties between rows written in the same microsecond. Every
 # filter has an index of the account's rows in this order (see WorkHistory.Meta).
 ORDERING = ("-work_time", "-id")
-
-# Topics the console writes; the filter also accepts any other (typed) topic.
-KNOWN_TOPICS = (
-    "CreateImage",
-    "ImportImage",
-    "RetryImageImport",
-    "SetImage",
-    "CreateTag",
-    "SetTag",
-    "DeleteTag",
-    "DeleteImage",
-    "CreateImageMember",
-    "SetImageMember",
-    "DeleteImageMember",
-)
 
 MSG_PERIOD = "The end of the period must not be before its start."
 
@@ -70,32 +55,31 @@ def time_zone_name() -> str:
 class HistoryFilterForm(forms.Form):
     """Event topic and result: the filters of an image's Work History tab."""
 
-    topic = forms.CharField(label="Event topic", required=False, max_length=64)
+    # The topics the console writes (WorkHistory.Topic, the one list); a topic typed in
+    # the URL in other capitals means the same topic, any other matches nothing.
+    topic = forms.CharField(
+        label="Event topic",
+        required=False,
+        max_length=64,
+        widget=forms.Select(choices=[("", "All event topics"), *WorkHistory.Topic.choices]),
+    )
     result = forms.ChoiceField(
         label="Work result",
         required=False,
         choices=[("", "All results"), *WorkHistory.Result.choices],
     )
 
-    def __init__(self, *args, topics: Iterable[str] | None = None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.topics = tuple(topics or ())
-        if topics is not None:
-            choices = [("", "All event topics"), *((t, t) for t in topics)]
-            self.fields["topic"].widget = forms.Select(choices=choices)
+    def clean_topic(self) -> str:
+        typed = self.cleaned_data["topic"].strip()
+        known = {value.lower(): value for value in WorkHistory.Topic.values}
+        return known.get(typed.lower(), typed)
 
     def filter(self, queryset):
         if not self.is_valid():
             return queryset
         data = self.cleaned_data
-        if topic := (data.get("topic") or "").strip():
-            # The console writes a known set of topics: a match in any case becomes an
-            # exact match, which the (account, event_topic, work_time) index answers.
-            known = {t.upper(): t for t in (*KNOWN_TOPICS, *self.topics)}
-            if topic.upper() in known:
-                queryset = queryset.filter(event_topic=known[topic.upper()])
-            else:
-                queryset = queryset.filter(event_topic__iexact=topic)
+        if data.get("topic"):
+            queryset = queryset.filter(event_topic=data["topic"])
         if data.get("result"):
             queryset = queryset.filter(result=data["result"])
         return queryset
@@ -122,12 +106,6 @@ class ActivityFilterForm(HistoryFilterForm):
     )
 
     field_order = ["date_from", "date_to", "resource", "topic", "result"]
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["topic"].widget.attrs.update(
-            {"list": "known-topics", "placeholder": "Any topic", "autocomplete": "off"}
-        )
 
     def clean(self):
         cleaned = super().clean()
@@ -158,50 +136,33 @@ def _start_of_day(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def _existing_images(account, rows: Iterable[WorkHistory]) -> set[str]:
-    """IDs of the page's image resources that still exist (one query), to link them."""
-    from images.models import Image
-
-    ids = set()
-    for row in rows:
-        if row.resource_type == "Image":
-            try:
-                ids.add(uuid.UUID(row.resource_id))
-            except ValueError:
-                continue
-    if not ids:
-        return set()
-    found = Image.objects.filter(account=account, pk__in=ids).values_list("pk", flat=True)
-    return {str(pk) for pk in found}
-
-
 @require_GET
-def activity_history(request: HttpRequest) -> HttpResponse:
+def activity_history(request: ConsoleRequest) -> HttpResponse:
     account = current_account(request)
     form = ActivityFilterForm(request.GET or None)
     rows = form.filter(WorkHistory.objects.for_account(account))
     per_page = page_size(request, PAGE_SIZES)
-    page = keyset_page(request, [rows], per_page, ordering=ORDERING)
+    table = WorkHistoryTable(
+        rows,
+        account=account,
+        table_id="activity-table",
+        htmx_target="#activity-results",
+        time_zone=time_zone_name(),
+        show_type=True,
+        filtered=form.active,
+    )
+    configure_table(request, table, per_page)
     context = {
         "form": form,
-        "page": page,
+        "table": table,
         "per_page": per_page,
         "page_sizes": PAGE_SIZES,
-        "known_topics": KNOWN_TOPICS,
-        "time_zone": time_zone_name(),
-        "existing_images": _existing_images(account, page.object_list),
         "query": _query_without_page(request),
     }
-    template = "console/activity_history.html"
-    if request.htmx and not request.htmx.boosted:
-        template += "#results"
-        context["oob"] = True
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render_page(request, "console/activity_history.html", context, fragment="results")
 
 
-def _query_without_page(request: HttpRequest) -> str:
+def _query_without_page(request: ConsoleRequest) -> str:
     query = request.GET.copy()
     for name in ("page", "after", "before"):
         query.pop(name, None)
@@ -215,10 +176,13 @@ def csv_cell(value) -> str:
 
 def _export_rows(queryset) -> Iterator[dict]:
     names = [name for name, _ in EXPORT_FIELDS]
+    # What happened is stored as data and written out as a sentence.
+    columns = ["details" if name == "work_details" else name for name in names]
     zone = timezone.get_current_timezone()
-    for values in queryset.values_list(*names).iterator(chunk_size=EXPORT_CHUNK):
+    for values in queryset.values_list(*columns).iterator(chunk_size=EXPORT_CHUNK):
         row = dict(zip(names, values, strict=True))
         row["work_time"] = timezone.localtime(row["work_time"], zone).isoformat()
+        row["work_details"] = render(row["work_details"]) if row["work_details"] else ""
         yield row
 
 
@@ -257,7 +221,7 @@ def _json_stream(queryset) -> Iterator[str]:
 
 
 @require_GET
-def activity_download(request: HttpRequest, fmt: str) -> HttpResponse:
+def activity_download(request: ConsoleRequest, fmt: str) -> HttpResponse:
     """The filtered history as a file, streamed row by row in constant memory."""
     account = current_account(request)
     form = ActivityFilterForm(request.GET or None)

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from console.phrases import render
+
 
 def new_account_id() -> str:
     return uuid.uuid4().hex
@@ -69,7 +71,29 @@ class WorkHistoryQuerySet(models.QuerySet):
 class WorkHistory(models.Model):
     """One operation on one resource. Written only by ``console.work_history.record``,
     never changed or deleted; the resource name is frozen at write time so rows stay
-    readable after the resource is gone."""
+    readable after the resource is gone. What happened is kept as data (a message code
+    and its parameters) and written as a sentence when shown."""
+
+    class Topic(models.TextChoices):
+        """Every event the console records: the one list the writer, the Activity filter
+        and the admin read. The names are the API operations of the original service."""
+
+        CREATE_IMAGE = "CreateImage", "CreateImage"
+        CREATE_GPU_SERVER_IMAGE = "CreateGpuServerImage", "CreateGpuServerImage"
+        IMPORT_IMAGE = "ImportImage", "ImportImage"
+        RETRY_IMAGE_IMPORT = "RetryImageImport", "RetryImageImport"
+        SET_IMAGE = "SetImage", "SetImage"
+        DELETE_IMAGE = "DeleteImage", "DeleteImage"
+        CREATE_TAG = "CreateTag", "CreateTag"
+        SET_TAG = "SetTag", "SetTag"
+        DELETE_TAG = "DeleteTag", "DeleteTag"
+        CREATE_IMAGE_MEMBER = "CreateImageMember", "CreateImageMember"
+        SET_IMAGE_MEMBER = "SetImageMember", "SetImageMember"
+        DELETE_IMAGE_MEMBER = "DeleteImageMember", "DeleteImageMember"
+
+    class ResourceType(models.TextChoices):
+        IMAGE = "Image", "Image"
+        GPU_SERVER = "GpuServer", "GPU server"
 
     class Result(models.TextChoices):
         SUCCESS = "Success", "Success"
@@ -79,11 +103,12 @@ class WorkHistory(models.Model):
 
     work_time = models.DateTimeField(db_index=True)
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
-    resource_type = models.CharField(max_length=64)
+    resource_type = models.CharField(max_length=64, choices=ResourceType.choices)
     resource_id = models.CharField(max_length=64)
     resource_name = models.CharField(max_length=255)
-    event_topic = models.CharField(max_length=64)
-    work_details = models.TextField(blank=True)
+    event_topic = models.CharField(max_length=64, choices=Topic.choices)
+    # What happened: {"code": ..., "params": {...}}, see console.phrases.
+    details = models.JSONField(default=dict, blank=True)
     result = models.CharField(max_length=8, choices=Result.choices)
     worker_id = models.CharField(max_length=64)
     worker_name = models.CharField(max_length=150)
@@ -129,12 +154,12 @@ class WorkHistory(models.Model):
         return f"{self.event_topic} {self.resource_name} ({self.result})"
 
     @property
+    def work_details(self) -> str:
+        """What happened, as a sentence in the reader's language."""
+        return render(self.details) if self.details else ""
+
+    @property
     def worker_display(self) -> str:
         if self.worker_id == self.SYSTEM:
             return self.SYSTEM
         return f"{self.worker_name} ({self.worker_email or self.worker_id})"
-
-
-from console.servers import GpuServer  # noqa: E402  (registered with the console app)
-
-__all__ = ["Account", "GpuServer", "Membership", "WorkHistory"]

@@ -71,14 +71,6 @@ def paginate(request: HttpRequest, queryset, per_page: int) -> Page:
     return ForgivingPaginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
-def configure_table(request: HttpRequest, table: tables.Table, per_page: int) -> None:
-    """Sort by ``?sort=`` and show the ``?page=`` of ``per_page`` rows."""
-    RequestConfig(request, paginate=False).configure(table)
-    table.paginate(
-        paginator_class=ForgivingPaginator, page=request.GET.get("page") or 1, per_page=per_page
-    )
-
-
 class HtmxTable(tables.Table):
     """A table whose sorting swaps only itself (``htmx_target``) and that says why it is
     empty: nothing yet, or nothing matching the filters."""
@@ -126,16 +118,41 @@ class SortKey:
 
 def sort_keys(queryset: QuerySet, ordering: Sequence[str] | None = None) -> list[SortKey]:
     """The sort of ``queryset`` as keys ending in the primary key, all one direction."""
+    keys = _sort_keys(queryset, ordering)
+    if keys is None:
+        raise ValueError(f"Not a keyset sort (one direction, no NULL): {queryset.query.order_by}")
+    return keys
+
+
+def _sort_keys(queryset: QuerySet, ordering: Sequence[str] | None = None) -> list[SortKey] | None:
     names = list(ordering or queryset.query.order_by or queryset.model._meta.ordering)
-    keys = [SortKey(name.lstrip("-"), name.startswith("-")) for name in names]
+    keys = [SortKey(str(name).lstrip("-"), str(name).startswith("-")) for name in names]
     if not keys:
         keys = [SortKey("pk", False)]
     pk = queryset.model._meta.pk.name
     if keys[-1].name not in ("pk", pk):
         keys.append(SortKey(pk, keys[0].descending))
     if len({key.descending for key in keys}) != 1:
-        raise ValueError(f"A keyset sort runs in one direction: {names}")
+        return None
+    if any(_nullable(queryset.model, key.name) for key in keys):
+        return None
     return keys
+
+
+def _nullable(model, name: str) -> bool:
+    """Whether the sort key ``name`` can be NULL (through a nullable relation too); an
+    annotation is taken to be a non-NULL sort key (see images.models.size_sort_key)."""
+    for part in name.split("__"):
+        if part == "pk":
+            return False
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return False
+        if getattr(field, "null", False):
+            return True
+        model = field.related_model
+    return False
 
 
 def count_capped(querysets: Iterable[QuerySet], cap: int | None = None) -> int:
@@ -359,21 +376,39 @@ def _last(request) -> _Query:
     return _Query(request, page="last")
 
 
-def configure_keyset_table(
+def configure_table(
     request: HttpRequest,
     table: tables.Table,
     per_page: int,
     *,
     other_parts: Sequence[QuerySet] = (),
     merge: QuerySet | None = None,
-) -> KeysetPage:
-    """Sort ``table`` by ``?sort=`` and show the keyset page the request asks for. The
-    table's data is the first part; ``other_parts`` get the same sort."""
+):
+    """The one paging path of every table: sort by ``?sort=`` and show the page the
+    request asks for. A sort in one direction on keys that are never NULL (ending in the
+    primary key, added if missing) pages by keyset (``?after=`` / ``?before=`` /
+    ``?page=last``), at the same cost however deep; any other sort pages by number
+    (``?page=``). ``other_parts`` (disjoint querysets of the same rows' model, e.g.
+    images shared with the account) get the table's sort and are paged with its data;
+    ``merge`` reads a page mixing parts back (see ``keyset_page``)."""
     RequestConfig(request, paginate=False).configure(table)
     queryset = table.data.data
-    keys = sort_keys(queryset)
+    keys = _sort_keys(queryset)
+    if keys is None:
+        if other_parts:
+            raise ValueError("Parts are paged by keyset only: give the table a keyset sort.")
+        table.paginate(
+            paginator_class=ForgivingPaginator,
+            page=request.GET.get("page") or 1,
+            per_page=per_page,
+        )
+        page = table.page
+        page.count = table.paginator.count
+        page.count_display = f"{page.count:,}"
+        page.is_keyset = False
+        return page
     ordering = [key.expression for key in keys]
-    parts = [queryset, *(part.order_by(*ordering) for part in other_parts)]
+    parts = [queryset.order_by(*ordering), *(part.order_by(*ordering) for part in other_parts)]
     page = keyset_page(request, parts, per_page, ordering=ordering, merge=merge)
     page.object_list = BoundRows(page.object_list, table)
     table.page = page

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "console",
     "images",
     "sharing",
+    "servers",
+    "demo",
 ]
 
 MIDDLEWARE = [

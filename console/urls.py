@@ -19,6 +19,6 @@ urlpatterns = [
     path("gpu-server/images/", include("images.urls")),
     path("gpu-server/image-shares/", include("sharing.urls")),
     path("gpu-server/activity-history/", include("console.activity_urls")),
-    path("gpu-server/", include("console.server_urls")),
+    path("gpu-server/", include("servers.urls")),
     path("admin/", admin.site.urls),
 ]

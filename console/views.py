@@ -1,31 +1,35 @@
 """Sign-in, account switching and the service home."""
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
+from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from console.htmx import ConsoleRequest
 from console.middleware import SESSION_ACCOUNT_KEY, account_not_required
 
 
 @require_GET
 @login_not_required
-def favicon(request: HttpRequest) -> HttpResponse:
+def favicon(request: ConsoleRequest) -> HttpResponse:
     """Browsers ask for /favicon.ico on pages that name none (the admin site)."""
     return redirect(static("img/favicon.svg"), permanent=True)
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: ConsoleRequest) -> HttpResponse:
     return redirect("images:list")
 
 
 @require_POST
 @account_not_required
-def switch_account(request: HttpRequest) -> HttpResponse:
+def switch_account(request: ConsoleRequest) -> HttpResponse:
     account_id = request.POST.get("account_id", "")
     membership = next((m for m in request.memberships if m.account_id == account_id), None)
     if membership is None:
@@ -34,9 +38,21 @@ def switch_account(request: HttpRequest) -> HttpResponse:
     request.session[SESSION_ACCOUNT_KEY] = membership.account_id
     messages.success(request, f"Switched to account {membership.account.name}.")
     target = request.POST.get("next", "")
-    # Object pages of the previous account would answer 404: only list pages are kept.
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ) or not target.rstrip("/").endswith(("/images", "/servers", "/activity")):
+    ):
         return redirect("images:list")
-    return redirect(target)
+    return redirect(target if _is_list_page(target) else "images:list")
+
+
+# Pages that list what the current account has; they read the same in any account. Object
+# pages of the previous account would answer 404 in the new one.
+LIST_PAGES = {"images:list", "servers:list", "activity:history", "sharing:pending"}
+
+
+def _is_list_page(url: str) -> bool:
+    try:
+        match = resolve(urlsplit(url).path)
+    except Resolver404:
+        return False
+    return match.view_name in LIST_PAGES

@@ -1,12 +1,20 @@
 """Input checks of the image detail page: the in-place field editors and the tag forms
 (business rules, such as the tag limit, live in the services)."""
 
-from dataclasses import dataclass
-
 from django import forms
 
-from images.forms import MSG_TAG_KEY, MSG_TAG_VALUE, gb_field
-from images.models import MAX_MIN_DISK_GB, MAX_MIN_RAM_GB, Image
+from images.forms import gb_field
+from images.models import Image
+from images.rules import (
+    EDITABLE_FIELDS,
+    MAX_MIN_DISK_GB,
+    MAX_MIN_RAM_GB,
+    MSG_TAG_KEY,
+    MSG_TAG_VALUE,
+    TAG_KEY_MAX,
+    TAG_VALUE_MAX,
+    EditableField,
+)
 
 
 class MinDiskForm(forms.Form):
@@ -35,36 +43,29 @@ class ProtectedForm(forms.Form):
     protected = forms.BooleanField(label="Protect the image from deletion", required=False)
 
 
-@dataclass(frozen=True)
-class EditableField:
-    slug: str  # in the URL
-    name: str  # model field and form field
-    label: str
-    form_class: type[forms.Form]
-
-
-EDITABLE = {
-    f.slug: f
-    for f in (
-        EditableField("min-disk", "min_disk_gb", "Minimum Disk", MinDiskForm),
-        EditableField("min-ram", "min_ram_gb", "Minimum RAM", MinRamForm),
-        EditableField("visibility", "visibility", "Visibility", VisibilityForm),
-        EditableField("protected", "protected", "Protected", ProtectedForm),
-    )
+# The form of each editable field (the fields themselves are listed in images.rules).
+FORMS: dict[str, type[forms.Form]] = {
+    "min_disk_gb": MinDiskForm,
+    "min_ram_gb": MinRamForm,
+    "visibility": VisibilityForm,
+    "protected": ProtectedForm,
 }
+
+# Editable fields by the slug their URL uses.
+EDITABLE: dict[str, EditableField] = {f.slug: f for f in EDITABLE_FIELDS.values()}
 
 
 class TagForm(forms.Form):
     key = forms.CharField(
         label="Key",
-        max_length=128,
+        max_length=TAG_KEY_MAX,
         error_messages={"required": MSG_TAG_KEY, "max_length": MSG_TAG_KEY},
-        widget=forms.TextInput(attrs={"maxlength": 128, "autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"maxlength": TAG_KEY_MAX, "autocomplete": "off"}),
     )
     value = forms.CharField(
         label="Value",
-        max_length=256,
+        max_length=TAG_VALUE_MAX,
         required=False,
         error_messages={"max_length": MSG_TAG_VALUE},
-        widget=forms.TextInput(attrs={"maxlength": 256, "autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"maxlength": TAG_VALUE_MAX, "autocomplete": "off"}),
     )

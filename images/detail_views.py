@@ -8,24 +8,30 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from console.access import current_account, require_change
-from console.activity import ORDERING, HistoryFilterForm, time_zone_name
-from console.distinct import distinct_values
+from console.activity import HistoryFilterForm, time_zone_name
+from console.htmx import (
+    ConsoleRequest,
+    poll_delay,
+    poll_round,
+    redirect_after_change,
+    render_page,
+    trigger,
+)
 from console.models import WorkHistory
-from console.paging import keyset_page
+from console.paging import configure_table
+from console.tables import WorkHistoryTable
 from images import services
 from images.access import get_image_for_change, get_image_for_read, is_owner
-from images.detail_forms import EDITABLE, EditableField, TagForm
-from images.models import MAX_TAGS, Image
-from images.tables import poll_delay
-from sharing.services import image_share_blocker
+from images.detail_forms import EDITABLE, FORMS, TagForm
+from images.history import DELETE_REFUSED_PROTECTED
+from images.models import Image
+from images.rules import MAX_TAGS, TEMPLATE_RULES, EditableField, display
 
 TABS = (("details", "Details"), ("tags", "Tags"), ("history", "Work History"))
 HISTORY_PAGE_SIZE = 20
@@ -51,44 +57,31 @@ class FieldState:
     confirm_stop: int | None = None
 
 
-def _display(image: Image, name: str) -> str:
-    value = getattr(image, name)
-    if name in ("min_disk_gb", "min_ram_gb"):
-        return f"{value:,} GB"
-    if name == "protected":
-        return "On" if value else "Off"
-    return str(value)
-
-
 def _fields(image: Image, editing: FieldState | None = None) -> dict[str, FieldState]:
-    fields = {spec.name: FieldState(spec, _display(image, spec.name)) for spec in EDITABLE.values()}
+    fields = {
+        spec.name: FieldState(spec, display(spec.name, getattr(image, spec.name)))
+        for spec in EDITABLE.values()
+    }
     if editing is not None:
         editing.display = fields[editing.spec.name].display
         fields[editing.spec.name] = editing
     return fields
 
 
-def _int(value: str | None, default: int = 0) -> int:
-    try:
-        return int(value or default)
-    except ValueError:
-        return default
-
-
-def _can_edit(request: HttpRequest, image: Image) -> bool:
+def _can_edit(request: ConsoleRequest, image: Image) -> bool:
     membership = getattr(request, "membership", None)
     return is_owner(request, image) and bool(membership and membership.can_change)
 
 
-def _share_blocker(request: HttpRequest, image: Image) -> str:
+def _share_blocker(request: ConsoleRequest, image: Image) -> str:
     """Why the "Share to another Account" button is disabled, as a short hint."""
     if not _can_edit(request, image):
         return SHARE_BLOCKED_VIEWER
-    blocker = image_share_blocker(image)
-    return SHARE_BLOCKED_HINTS[blocker.code] if blocker is not None else ""
+    blocker = image.share_blocker()
+    return SHARE_BLOCKED_HINTS[blocker] if blocker else ""
 
 
-def _base_context(request: HttpRequest, image: Image, tab: str = "details") -> dict:
+def _base_context(request: ConsoleRequest, image: Image, tab: str = "details") -> dict:
     owner = is_owner(request, image)
     tabs = TABS if owner else TABS[:2]  # another account's work history is not ours to read
     return {
@@ -101,7 +94,7 @@ def _base_context(request: HttpRequest, image: Image, tab: str = "details") -> d
         "servers_count": image.servers.count(),
         "tag_count": image.tags.count() if tab != "tags" else None,
         "poll_delay": poll_delay(0),
-        "max_tags": MAX_TAGS,
+        "rules": TEMPLATE_RULES,
         "time_zone": time_zone_name(),
     }
 
@@ -111,22 +104,22 @@ def _tags_context(image: Image) -> dict:
     return {"tags": tags, "tag_count": len(tags), "tags_remaining": max(0, MAX_TAGS - len(tags))}
 
 
-def _history_context(request: HttpRequest, image: Image) -> dict:
+def _history_context(request: ConsoleRequest, image: Image) -> dict:
     rows = WorkHistory.objects.filter(account_id=image.account_id).for_resource(image.pk)
-    # An image may have tens of thousands of rows: its topics are read one index step
-    # per topic, its pages by keyset.
-    topics = distinct_values(
-        WorkHistory,
-        "event_topic",
-        {"resource_id": str(image.pk), "account": image.account_id},
-        limit=200,
+    form = HistoryFilterForm(request.GET)
+    table = WorkHistoryTable(
+        form.filter(rows),
+        account=current_account(request),
+        table_id="history-table",
+        htmx_target="#image-tabs",
+        time_zone=time_zone_name(),
+        filtered=form.active,
     )
-    form = HistoryFilterForm(request.GET, topics=topics)
-    page = keyset_page(request, [form.filter(rows)], HISTORY_PAGE_SIZE, ordering=ORDERING)
-    return {"history_form": form, "page": page, "existing_images": set()}
+    configure_table(request, table, HISTORY_PAGE_SIZE)
+    return {"history_form": form, "history_table": table}
 
 
-def detail_context(request: HttpRequest, image: Image, tab: str, **extra) -> dict:
+def detail_context(request: ConsoleRequest, image: Image, tab: str, **extra) -> dict:
     context = _base_context(request, image, tab)
     tab = context["tab"]
     if tab == "details":
@@ -140,20 +133,18 @@ def detail_context(request: HttpRequest, image: Image, tab: str, **extra) -> dic
     return context
 
 
-def render_detail(request: HttpRequest, image: Image, tab: str, partial: str = "", **extra):
+def _tab_url(image: Image, tab: str) -> str:
+    return reverse("images:detail", args=[image.pk]) + f"?tab={tab}"
+
+
+def render_detail(request: ConsoleRequest, image: Image, tab: str, partial: str = "", **extra):
     """The page, or one of its fragments for htmx (``tabs`` unless told otherwise)."""
     context = detail_context(request, image, tab, **extra)
-    template = "images/image_detail.html"
-    if request.htmx and not request.htmx.boosted:
-        template += "#" + (partial or "tabs")
-        context["oob"] = True
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render_page(request, "images/image_detail.html", context, fragment=partial or "tabs")
 
 
 @require_GET
-def image_detail(request: HttpRequest, pk) -> HttpResponse:
+def image_detail(request: ConsoleRequest, pk) -> HttpResponse:
     image = get_image_for_read(request, pk, queryset=detail_queryset())
     extra = {}
     if request.GET.get("delete") == "1" and _can_edit(request, image):
@@ -162,24 +153,21 @@ def image_detail(request: HttpRequest, pk) -> HttpResponse:
 
 
 @require_GET
-def image_detail_status(request: HttpRequest, pk) -> HttpResponse:
+def image_detail_status(request: ConsoleRequest, pk) -> HttpResponse:
     """The header's status badge, polled while the image is Queued or Importing."""
     image = get_image_for_read(request, pk)
-    since = request.GET.get("since", "")
-    poll_round = _int(request.GET.get("round"))
-    if since != image.status:
-        poll_round = 0  # something moved: look again soon
+    round_ = poll_round(request, image.status)
     context = {
         "image": image,
         "can_edit": _can_edit(request, image),
-        "poll_round": poll_round + 1,
-        "poll_delay": poll_delay(poll_round),
+        "poll_round": round_ + 1,
+        "poll_delay": poll_delay(round_),
         "oob": True,
     }
     response = render(request, "images/image_detail.html#status-poll", context)
-    if image.is_settled and since != image.status:
+    if image.is_settled and request.GET.get("since") != image.status:
         # The rest of the page (sizes, hashes) changed too: the open tab reloads itself.
-        response["HX-Trigger"] = "imageSettled"
+        trigger(response, "imageSettled")
     return response
 
 
@@ -191,15 +179,15 @@ def _editable(field: str) -> EditableField:
 
 
 @require_http_methods(["GET", "POST"])
-def image_edit_field(request: HttpRequest, pk, field: str) -> HttpResponse:
+def image_edit_field(request: ConsoleRequest, pk, field: str) -> HttpResponse:
     """Minimum Disk, Minimum RAM, Visibility or Protected, edited in place."""
     spec = _editable(field)
     image = get_image_for_change(request, pk, queryset=detail_queryset())
     if request.method == "GET":
-        form = spec.form_class(initial={spec.name: getattr(image, spec.name)})
+        form = FORMS[spec.name](initial={spec.name: getattr(image, spec.name)})
         state = FieldState(spec, "", form=form)
         return render_detail(request, image, "details", partial="field", editing=state, f=state)
-    form = spec.form_class(request.POST)
+    form = FORMS[spec.name](request.POST)
     state = FieldState(spec, "", form=form)
     if form.is_valid():
         try:
@@ -217,17 +205,17 @@ def image_edit_field(request: HttpRequest, pk, field: str) -> HttpResponse:
         else:
             _report_change(request, spec, change)
             if not request.htmx:
-                return redirect(reverse("images:detail", args=[image.pk]) + "?tab=details")
+                return redirect(_tab_url(image, "details"))
             image = get_image_for_read(request, pk, queryset=detail_queryset())
             return render_detail(request, image, "details", partial="details-updated")
     return render_detail(request, image, "details", partial="details", editing=state)
 
 
-def _report_change(request: HttpRequest, spec: EditableField, change: services.ImageChange):
+def _report_change(request: ConsoleRequest, spec: EditableField, change: services.ImageChange):
     if not change.changed:
         messages.info(request, f"{spec.label} is unchanged.")
         return
-    text = f"{spec.label} is now {_display(change.image, spec.name)}."
+    text = f"{spec.label} is now {display(spec.name, getattr(change.image, spec.name))}."
     if change.stopped_shares:
         n = change.stopped_shares
         text += f" Sharing with {n} account{'s' if n != 1 else ''} was stopped."
@@ -235,14 +223,14 @@ def _report_change(request: HttpRequest, spec: EditableField, change: services.I
 
 
 @require_POST
-def image_delete(request: HttpRequest, pk) -> HttpResponse:
+def image_delete(request: ConsoleRequest, pk) -> HttpResponse:
     """ "Delete Image" on the detail page, after its confirmation dialog."""
     image = get_image_for_change(request, pk)
     outcome, name = services.image_delete(
         image_id=image.pk, account=current_account(request), actor=request.user
     )
     if outcome == services.DeleteOutcome.PROTECTED:
-        messages.error(request, services.REFUSED_PROTECTED.format(name=name))
+        messages.error(request, str(DELETE_REFUSED_PROTECTED(name=name)))
         target = reverse("images:detail", args=[image.pk])
     elif outcome == services.DeleteOutcome.DELETED:
         messages.success(request, f"Image {name} was deleted.")
@@ -250,7 +238,7 @@ def image_delete(request: HttpRequest, pk) -> HttpResponse:
     else:  # deleted meanwhile by another request
         messages.warning(request, f"Image {image.name} no longer exists.")
         target = reverse("images:list")
-    return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
+    return redirect_after_change(request, target)
 
 
 OUTCOME_TEXT = {
@@ -262,7 +250,7 @@ OUTCOME_TEXT = {
 
 
 @require_POST
-def image_bulk_delete(request: HttpRequest) -> HttpResponse:
+def image_bulk_delete(request: ConsoleRequest) -> HttpResponse:
     """Delete the checked images: a confirmation naming them, then a result per image."""
     require_change(request)
     account = current_account(request)

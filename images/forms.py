@@ -1,18 +1,26 @@
 """Input checks of the image pages (business rules live in the services)."""
 
-import re
 from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from images.models import MAX_MIN_DISK_GB, MAX_MIN_RAM_GB, MAX_TAGS, Image, OsType
-from images.pipeline.errors import human_size
+from console.formats import human_size
+from images.models import Image, OsType
+from images.rules import (
+    MAX_MIN_DISK_GB,
+    MAX_MIN_RAM_GB,
+    MAX_TAGS,
+    MSG_NAME,
+    MSG_TAG_COUNT,
+    MSG_TAG_DUPLICATE,
+    NAME_HELP,
+    NAME_MAX,
+    NAME_RE,
+    clean_tag,
+)
 
-NAME_RE = re.compile(r"^[A-Za-z0-9 _-]{1,255}$")
-
-MSG_NAME = "Use 1 to 255 characters: English letters, digits, spaces, - and _."
 MSG_URL_SCHEME = "The image file URL must start with http:// or https://."
 MSG_URL_SUFFIX = "The image file URL must point to a .qcow2 file."
 MSG_URL_LENGTH = "The image file URL can be at most 255 characters."
@@ -22,14 +30,11 @@ MSG_SOURCE_BOTH = "Give either an image file URL or a file to upload, not both."
 MSG_FILE_SUFFIX = "The uploaded file must be a .qcow2 file."
 MSG_FILE_EMPTY = "The uploaded file is empty."
 MSG_FILE_TOO_LARGE = "The uploaded file is larger than the {limit} limit."
-MSG_TAG_KEY = "Tag keys are 1 to 128 characters."
-MSG_TAG_VALUE = "Tag values are at most 256 characters."
-MSG_TAG_DUPLICATE = "Tag keys must be unique: {key} is used more than once."
-MSG_TAG_COUNT = f"An image can have at most {MAX_TAGS} tags."
 
 
 def clean_image_name(value: str) -> str:
-    if not NAME_RE.fullmatch(value or ""):
+    # Too long a name is reported once, by the field's length check, with the same words.
+    if len(value or "") <= NAME_MAX and not NAME_RE.fullmatch(value or ""):
         raise ValidationError(MSG_NAME, code="invalid_name")
     return value
 
@@ -37,9 +42,9 @@ def clean_image_name(value: str) -> str:
 class ImageNameField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("label", "Image name")
-        kwargs.setdefault("max_length", 255)
+        kwargs.setdefault("max_length", NAME_MAX)
         kwargs.setdefault("strip", False)
-        kwargs.setdefault("help_text", "1-255 characters: English letters, digits, space, - and _")
+        kwargs.setdefault("help_text", NAME_HELP)
         super().__init__(**kwargs)
         self.validators.append(clean_image_name)
         self.error_messages["max_length"] = MSG_NAME
@@ -83,11 +88,10 @@ def parse_tags(keys: list[str], values: list[str]) -> tuple[list[tuple[str, str]
         value = values[index].strip() if index < len(values) else ""
         if not key and not value:
             continue
-        if not key or len(key) > 128:
-            errors.append(MSG_TAG_KEY)
-            continue
-        if len(value) > 256:
-            errors.append(MSG_TAG_VALUE)
+        try:
+            key, value = clean_tag(key, value)
+        except ValueError as error:
+            errors.append(str(error))
             continue
         if key in seen:
             errors.append(MSG_TAG_DUPLICATE.format(key=key))

@@ -17,21 +17,25 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from console.formats import SIZE
+from console.phrases import Message
 from console.work_history import FAILURE, SUCCESS
+from images import history
+from images.history import Topic, record_image
 from images.models import Image
-from images.pipeline.errors import ImportFailed, human_size
+from images.pipeline.errors import (
+    REASON_SOURCE_GONE,
+    REASON_TOO_MANY_ATTEMPTS,
+    REASON_TOO_SLOW,
+    REASON_UNEXPECTED,
+    ImportFailed,
+)
 from images.pipeline.fetch import open_url
 from images.pipeline.ingest import ingest
 from images.pipeline.storage import delete_image_file, open_image_writer
-from images.services import enqueue_import, record_image
+from images.services import enqueue_import
 
 log = logging.getLogger(__name__)
-
-EVENT_IMPORT = "ImportImage"
-REASON_SOURCE_GONE = "The file to import is no longer available"
-REASON_UNEXPECTED = "The import failed unexpectedly; try again or contact support"
-REASON_TOO_SLOW = "The import took longer than the time limit"
-REASON_TOO_MANY_ATTEMPTS = "The import was interrupted {n} times and was given up"
 
 
 class ImportAborted(Exception):
@@ -59,24 +63,20 @@ def _claim(image_id) -> int | None:
             _give_up_if_exhausted(image_id)
             return None
         image = Image.objects.select_related("account").get(pk=image_id)
-        record_image(
-            image,
-            EVENT_IMPORT,
-            f"Import started (attempt {image.import_attempts} of {maximum})",
-            actor=None,
-        )
+        started = history.IMPORT_STARTED(attempt=image.import_attempts, maximum=maximum)
+        record_image(image, Topic.IMPORT_IMAGE, started, actor=None)
         return image.import_attempts
 
 
 def _give_up_if_exhausted(image_id) -> None:
     maximum = settings.CONSOLE_IMPORT_MAX_ATTEMPTS
-    reason = REASON_TOO_MANY_ATTEMPTS.format(n=maximum)
+    reason = REASON_TOO_MANY_ATTEMPTS(n=maximum)
     failed = Image.objects.filter(
         pk=image_id, status=Image.Status.QUEUED, import_attempts__gte=maximum
-    ).update(status=Image.Status.ERROR, failure_reason=reason)
+    ).update(status=Image.Status.ERROR, failure=reason.as_data())
     if failed:
         image = Image.objects.select_related("account").get(pk=image_id)
-        record_image(image, EVENT_IMPORT, reason, actor=None, result=FAILURE)
+        record_image(image, Topic.IMPORT_IMAGE, reason, actor=None, result=FAILURE)
 
 
 @contextmanager
@@ -131,16 +131,16 @@ def image_import(*, image_id) -> None:
         return
     except ImportFailed as failure:
         writer.discard()
-        _fail(image_id, attempt, failure.reason)
+        _fail(image_id, attempt, failure.message)
         return
     except SoftTimeLimitExceeded:
         writer.discard()
-        _fail(image_id, attempt, REASON_TOO_SLOW)
+        _fail(image_id, attempt, REASON_TOO_SLOW())
         return
     except Exception:
         log.exception("Import of image %s failed", image_id)
         writer.discard()
-        _fail(image_id, attempt, REASON_UNEXPECTED)
+        _fail(image_id, attempt, REASON_UNEXPECTED())
         return
     _succeed(image_id, attempt, stored, result)
 
@@ -154,9 +154,9 @@ def _succeed(image_id, attempt: int, stored: str, result) -> None:
         if image.import_attempts != attempt:
             transaction.on_commit(lambda: delete_image_file(stored))
             return
-        staged_upload = image.source_file if image.source_file.startswith("uploads/") else ""
+        staged_upload = image.staged_upload
         image.status = Image.Status.ACTIVE
-        image.failure_reason = ""
+        image.set_failure(None)
         image.stored_file = stored
         image.source_file = "" if staged_upload else image.source_file
         image.size = result.size
@@ -168,26 +168,24 @@ def _succeed(image_id, attempt: int, stored: str, result) -> None:
         image.progress_total = result.size
         image.heartbeat_at = timezone.now()
         image.save()
-        record_image(
-            image,
-            EVENT_IMPORT,
-            f"Imported a {human_size(result.size)} qcow2 image "
-            f"(virtual size {human_size(result.virtual_size)}); sha512 {result.sha512[:16]}...",
-            actor=None,
-            result=SUCCESS,
+        imported = history.IMPORT_SUCCEEDED(
+            size=SIZE(bytes=result.size),
+            virtual_size=SIZE(bytes=result.virtual_size),
+            sha512=result.sha512[:16],
         )
+        record_image(image, Topic.IMPORT_IMAGE, imported, actor=None, result=SUCCESS)
         if staged_upload:
             transaction.on_commit(lambda: delete_image_file(staged_upload))
 
 
-def _fail(image_id, attempt: int, reason: str) -> None:
+def _fail(image_id, attempt: int, reason: Message) -> None:
     with transaction.atomic():
         failed = _owned(image_id, attempt).update(
-            status=Image.Status.ERROR, failure_reason=reason, heartbeat_at=timezone.now()
+            status=Image.Status.ERROR, failure=reason.as_data(), heartbeat_at=timezone.now()
         )
         if failed:
             image = Image.objects.select_related("account").get(pk=image_id)
-            record_image(image, EVENT_IMPORT, reason, actor=None, result=FAILURE)
+            record_image(image, Topic.IMPORT_IMAGE, reason, actor=None, result=FAILURE)
 
 
 def image_recover_stalled() -> dict[str, int]:
@@ -220,9 +218,9 @@ def image_recover_stalled() -> dict[str, int]:
             exhausted = attempt >= maximum
             taken = _owned(image_id, attempt).filter(heartbeat_at__lt=stale_before)
             if exhausted:
-                reason = REASON_TOO_MANY_ATTEMPTS.format(n=maximum)
+                reason = REASON_TOO_MANY_ATTEMPTS(n=maximum)
                 changed = taken.update(
-                    status=Image.Status.ERROR, failure_reason=reason, heartbeat_at=now
+                    status=Image.Status.ERROR, failure=reason.as_data(), heartbeat_at=now
                 )
             else:
                 changed = taken.update(status=Image.Status.QUEUED, heartbeat_at=now)
@@ -230,13 +228,13 @@ def image_recover_stalled() -> dict[str, int]:
                 continue
             image = Image.objects.select_related("account").get(pk=image_id)
             if exhausted:
-                record_image(image, EVENT_IMPORT, reason, actor=None, result=FAILURE)
+                record_image(image, Topic.IMPORT_IMAGE, reason, actor=None, result=FAILURE)
                 counts["failed"] += 1
             else:
                 record_image(
                     image,
-                    EVENT_IMPORT,
-                    f"The import stopped responding (attempt {attempt} of {maximum}); queued again",
+                    Topic.IMPORT_IMAGE,
+                    history.IMPORT_STALLED(attempt=attempt, maximum=maximum),
                     actor=None,
                     result=FAILURE,
                 )

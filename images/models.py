@@ -1,18 +1,25 @@
 """Images and their tags."""
 
+import operator
 import uuid
+from collections.abc import Callable
+from functools import reduce
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q, Value
+from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from console.models import Account
-
-NAME_PATTERN = r"^[A-Za-z0-9 _-]{1,255}$"
-MAX_MIN_DISK_GB = 12_288
-MAX_MIN_RAM_GB = 2_097_151
-MAX_TAGS = 50
+from console.phrases import Message, render
+from images.rules import (
+    MAX_MIN_DISK_GB,
+    MAX_MIN_RAM_GB,
+    NAME_PATTERN,
+    STAGED_UPLOAD_PREFIX,
+    TAG_KEY_MAX,
+    TAG_VALUE_MAX,
+)
 
 
 class OsType(models.TextChoices):
@@ -24,10 +31,29 @@ class OsType(models.TextChoices):
     UBUNTU = "ubuntu", "Ubuntu"
 
 
-def _accepted_shares(account: Account):
-    from sharing.models import Share
+# Accounts read images of other accounts when an app above this one grants it (sharing
+# does, for accepted shares). This app cannot import those apps, so they register here a
+# function answering, for an account, a queryset of the IDs of the images granted to it.
+ReadGrant = Callable[[Account], QuerySet]
+_read_grants: list[ReadGrant] = []
 
-    return Share.objects.filter(target_account_id=account.id, status=Share.Status.ACCEPTED)
+
+def register_read_grant(grant: ReadGrant) -> None:
+    if grant not in _read_grants:
+        _read_grants.append(grant)
+
+
+def _grants(account: Account) -> list[QuerySet]:
+    return [grant(account) for grant in _read_grants]
+
+
+def _granted(account: Account) -> Q:
+    """Images granted to ``account`` while they can be shared at all: access ends the
+    moment an image stops being shareable, whatever path changed it."""
+    if not _read_grants:
+        return Q(pk__in=[])
+    granted = reduce(operator.or_, (Q(id__in=grant(account)) for grant in _read_grants))
+    return granted & Image.shareable_q()
 
 
 def size_sort_key() -> Coalesce:
@@ -41,31 +67,27 @@ class ImageQuerySet(models.QuerySet):
         return self.filter(account=account)
 
     def shared_with(self, account: Account) -> "ImageQuerySet":
-        """Images another account shared with ``account`` and ``account`` accepted, while
-        they can still be shared (Shared, uploaded): access ends the moment either stops
-        being true, whatever path changed it. Read from the account's shares, then each
-        image by its key."""
-        accepted = _accepted_shares(account).values("image_id")
-        return self.filter(_SHAREABLE, pk__in=accepted).exclude(account=account)
+        """Images of other accounts granted to ``account`` (accepted shares), read from
+        the grants (the account's shares), then each image by its key."""
+        return self.filter(_granted(account)).exclude(account=account)
 
     def visible_parts(self, account: Account) -> tuple["ImageQuerySet", "ImageQuerySet"]:
         """What ``account`` may read as two disjoint parts that each walk their own
-        index: its own images (the account's indexes) and accepted shares (by key)."""
+        index: its own images (the account's indexes) and the images granted to it (by
+        key)."""
         return self.owned_by(account), self.shared_with(account)
 
     def visible_to(self, account: Account) -> "ImageQuerySet":
         """What a user of ``account`` may read: its own images and accepted shares.
 
-        The accepted shares are read first (one indexed read of the account's shares) and
-        given as a list of keys: ``account = X OR id IN (subquery)`` makes PostgreSQL
-        scan the whole images table, ``account = X OR id IN (keys)`` reads two indexes."""
-        ids = list(_accepted_shares(account).values_list("image_id", flat=True))
+        The granted ids are read first (one indexed read of the account's shares) and given
+        as a list of keys: ``account = X OR id IN (subquery)`` makes PostgreSQL scan the
+        whole images table, ``account = X OR id IN (keys)`` reads two indexes."""
+        # Each grant is a one-column values() queryset of image ids.
+        ids = [next(iter(row.values())) for grant in _grants(account) for row in grant]
         if not ids:
             return self.owned_by(account)
-        return self.filter(Q(account=account) | (_SHAREABLE & Q(pk__in=ids)))
-
-
-_SHAREABLE = Q(visibility="Shared", origin="upload")
+        return self.filter(Q(account=account) | (Q(pk__in=ids) & Image.shareable_q()))
 
 
 class Image(models.Model):
@@ -91,7 +113,8 @@ class Image(models.Model):
     name = models.CharField(max_length=255)
     origin = models.CharField(max_length=8, choices=Origin.choices, default=Origin.UPLOAD)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    failure_reason = models.CharField(max_length=500, blank=True)
+    # Why the import failed (Error): a phrase of images.pipeline.errors and its values.
+    failure = models.JSONField(default=dict, blank=True)
     os_type = models.CharField("OS type", max_length=16, choices=OsType.choices)
     min_disk_gb = models.PositiveIntegerField("Minimum Disk", default=0)
     min_ram_gb = models.PositiveIntegerField("Minimum RAM", default=0)
@@ -206,6 +229,36 @@ class Image(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def shareable_q(cls, prefix: str = "") -> Q:
+        """Images that may be shared with another account: uploaded and Shared (``prefix``
+        names the image from a related model, e.g. ``"image__"``)."""
+        return Q(
+            **{f"{prefix}origin": cls.Origin.UPLOAD, f"{prefix}visibility": cls.Visibility.SHARED}
+        )
+
+    def share_blocker(self) -> str:
+        """Why this image cannot be shared with any account ("" when it can): the code of
+        the rule it breaks."""
+        if self.origin != self.Origin.UPLOAD:
+            return "server_origin"
+        if self.visibility != self.Visibility.SHARED:
+            return "private"
+        return ""
+
+    @property
+    def staged_upload(self) -> str:
+        """The browser upload waiting in storage for this image's import, if any (a
+        server-origin image reads a server's disk, which is not its own)."""
+        return self.source_file if self.source_file.startswith(STAGED_UPLOAD_PREFIX) else ""
+
+    @property
+    def failure_reason(self) -> str:
+        return render(self.failure) if self.failure else ""
+
+    def set_failure(self, reason: Message | None) -> None:
+        self.failure = reason.as_data() if reason is not None else {}
+
     @property
     def srn(self) -> str:
         return (
@@ -239,8 +292,8 @@ class Tag(models.Model):
     # The image's account, kept on the tag so that the suggestions of an account walk
     # an index of its own tags instead of joining every tag to its image.
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", editable=False)
-    key = models.CharField(max_length=128)
-    value = models.CharField(max_length=256, blank=True)
+    key = models.CharField(max_length=TAG_KEY_MAX)
+    value = models.CharField(max_length=TAG_VALUE_MAX, blank=True)
 
     objects = TagQuerySet.as_manager()
 

@@ -6,7 +6,7 @@ change and one work-history row, and enqueues follow-up work on commit.
 """
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -17,12 +17,22 @@ from django.utils import timezone
 
 from console import work_history
 from console.models import Account
-from images.models import MAX_MIN_DISK_GB, MAX_MIN_RAM_GB, MAX_TAGS, Image, Tag
+from images import history
+from images.history import Topic, record_image
+from images.models import Image, Tag
+from images.rules import (
+    MAX_MIN_DISK_GB,
+    MAX_MIN_RAM_GB,
+    MAX_TAGS,
+    MSG_TAG_COUNT,
+    MSG_TAG_DUPLICATE,
+    MSG_TAG_KEY_TAKEN,
+    MSG_TAG_LIMIT,
+    STAGED_UPLOAD_PREFIX,
+    clean_tag,
+    display_message,
+)
 
-RESOURCE_TYPE = "Image"
-
-ERROR_TOO_MANY_TAGS = f"An image can have at most {MAX_TAGS} tags."
-ERROR_DUPLICATE_TAG = "Tag keys must be unique: {key} is used twice."
 ERROR_NOT_RETRYABLE = "Only an image whose import failed can be imported again."
 
 
@@ -38,19 +48,6 @@ class NewImage:
     tags: Sequence[tuple[str, str]] = ()
 
 
-def record_image(image: Image, event_topic: str, details: str = "", *, actor, **kwargs) -> None:
-    work_history.record(
-        account=image.account,
-        resource_type=RESOURCE_TYPE,
-        resource_id=image.id,
-        resource_name=image.name,
-        event_topic=event_topic,
-        details=details,
-        actor=actor,
-        **kwargs,
-    )
-
-
 def enqueue_import(image: Image) -> None:
     from images.tasks import image_import
 
@@ -60,11 +57,15 @@ def enqueue_import(image: Image) -> None:
 
 def _check_tags(tags: Sequence[tuple[str, str]]) -> None:
     if len(tags) > MAX_TAGS:
-        raise ValidationError(ERROR_TOO_MANY_TAGS, code="too_many_tags")
+        raise ValidationError(MSG_TAG_COUNT, code="too_many_tags")
     seen: set[str] = set()
-    for key, _ in tags:
+    for key, value in tags:
+        try:
+            clean_tag(key, value)
+        except ValueError as error:
+            raise ValidationError(str(error), code="tag") from None
         if key in seen:
-            raise ValidationError(ERROR_DUPLICATE_TAG.format(key=key), code="duplicate_tag")
+            raise ValidationError(MSG_TAG_DUPLICATE.format(key=key), code="duplicate_tag")
         seen.add(key)
 
 
@@ -74,7 +75,7 @@ def stage_upload(upload: UploadedFile) -> str:
     On file storage the temporary upload is renamed into place (no second copy of a
     large file); other storages stream it.
     """
-    name = f"uploads/{timezone.now():%Y%m%d}/{os.urandom(8).hex()}.qcow2"
+    name = f"{STAGED_UPLOAD_PREFIX}{timezone.now():%Y%m%d}/{os.urandom(8).hex()}.qcow2"
     return default_storage.save(name, upload)
 
 
@@ -87,7 +88,7 @@ def image_create(
     origin: str = Image.Origin.UPLOAD,
     source_file: str = "",
     source_server_id=None,
-    event_topic: str = "CreateImage",
+    topic: Topic = Topic.CREATE_IMAGE,
 ) -> Image:
     """Create an image in Queued and enqueue its import once the row is committed."""
     _check_tags(new.tags)
@@ -112,14 +113,14 @@ def image_create(
             )
             Tag.objects.bulk_create(Tag(image=image, key=k, value=v) for k, v in new.tags)
             if new.file_url:
-                source = f"from {new.file_url}"
+                created = history.CREATED_FROM_URL(name=image.name, url=new.file_url)
             elif upload is not None:
-                source = f"from the uploaded file {upload.name}"
+                created = history.CREATED_FROM_UPLOAD(name=image.name, file=upload.name)
             elif origin == Image.Origin.SERVER:
-                source = "from a GPU server disk"
+                created = history.CREATED_FROM_SERVER(name=image.name)
             else:
-                source = "from an uploaded file"
-            record_image(image, event_topic, f"Created image {image.name} {source}", actor=actor)
+                created = history.CREATED_FROM_FILE(name=image.name)
+            record_image(image, topic, created, actor=actor)
             enqueue_import(image)
     except BaseException:
         if staged:
@@ -135,7 +136,7 @@ def image_retry(*, image: Image, actor) -> Image:
         if locked.status != Image.Status.ERROR:
             raise ValidationError(ERROR_NOT_RETRYABLE, code="not_retryable")
         locked.status = Image.Status.QUEUED
-        locked.failure_reason = ""
+        locked.set_failure(None)
         locked.import_attempts = 0
         locked.progress_done = 0
         locked.progress_total = None
@@ -143,14 +144,14 @@ def image_retry(*, image: Image, actor) -> Image:
         locked.save(
             update_fields=[
                 "status",
-                "failure_reason",
+                "failure",
                 "import_attempts",
                 "progress_done",
                 "progress_total",
                 "heartbeat_at",
             ]
         )
-        record_image(locked, "RetryImageImport", "Import queued again", actor=actor)
+        record_image(locked, Topic.RETRY_IMAGE_IMPORT, history.IMPORT_QUEUED_AGAIN(), actor=actor)
         enqueue_import(locked)
     return locked
 
@@ -160,10 +161,6 @@ class DeleteOutcome:
     PROTECTED = "protected"
     NOT_YOURS = "not_yours"
     NOT_FOUND = "not_found"
-
-
-REFUSED_PROTECTED = "Image {name} is protected and cannot be deleted. Turn Protected off first."
-REFUSED_NOT_YOURS = "Image {name} is shared with your account; only its owner can delete it."
 
 
 def image_delete(*, image_id, account: Account, actor) -> tuple[str, str]:
@@ -189,8 +186,8 @@ def image_delete(*, image_id, account: Account, actor) -> tuple[str, str]:
         if image.account_id != account.id:
             record_image(
                 image,
-                "DeleteImage",
-                REFUSED_NOT_YOURS.format(name=image.name),
+                Topic.DELETE_IMAGE,
+                history.DELETE_REFUSED_NOT_OWNER(name=image.name),
                 actor=actor,
                 result=work_history.FAILURE,
             )
@@ -198,16 +195,14 @@ def image_delete(*, image_id, account: Account, actor) -> tuple[str, str]:
         if image.protected:
             record_image(
                 image,
-                "DeleteImage",
-                REFUSED_PROTECTED.format(name=image.name),
+                Topic.DELETE_IMAGE,
+                history.DELETE_REFUSED_PROTECTED(name=image.name),
                 actor=actor,
                 result=work_history.FAILURE,
             )
             return DeleteOutcome.PROTECTED, image.name
-        # A server-origin image reads a server's disk: only a staged upload is its own.
-        staged = image.source_file if image.source_file.startswith("uploads/") else ""
-        files = [name for name in (image.stored_file, staged) if name]
-        record_image(image, "DeleteImage", f"Deleted image {image.name}", actor=actor)
+        files = [name for name in (image.stored_file, image.staged_upload) if name]
+        record_image(image, Topic.DELETE_IMAGE, history.DELETED(name=image.name), actor=actor)
         name = image.name
         image.delete()
         transaction.on_commit(lambda: [delete_image_file(f) for f in files])
@@ -216,33 +211,12 @@ def image_delete(*, image_id, account: Account, actor) -> tuple[str, str]:
 
 # Editing ---------------------------------------------------------------------------------
 
-EVENT_SET_IMAGE = "SetImage"
-EVENT_STOP_SHARE = "DeleteImageMember"
-EVENT_CREATE_TAG = "CreateTag"
-EVENT_SET_TAG = "SetTag"
-EVENT_DELETE_TAG = "DeleteTag"
-
-# The fields a member may change after creation, with their label in the console.
-EDITABLE_FIELDS: dict[str, str] = {
-    "min_disk_gb": "Minimum Disk",
-    "min_ram_gb": "Minimum RAM",
-    "visibility": "Visibility",
-    "protected": "Protected",
-}
-
 ERROR_NOT_EDITABLE = "{field} cannot be changed."
 ERROR_MIN_DISK = f"Minimum Disk must be a whole number of GB between 0 and {MAX_MIN_DISK_GB:,}."
 ERROR_MIN_RAM = f"Minimum RAM must be a whole number of GB between 0 and {MAX_MIN_RAM_GB:,}."
 ERROR_VISIBILITY = "Visibility is Private or Shared."
 ERROR_PROTECTED = "Protected is on or off."
 ERROR_IMAGE_GONE = "The image no longer exists."
-ERROR_TAG_KEY = "Tag keys are 1 to 128 characters."
-ERROR_TAG_VALUE = "Tag values are at most 256 characters."
-ERROR_TAG_LIMIT = (
-    f"This image already has {MAX_TAGS} tags, the most an image can have. "
-    "Delete a tag before adding another."
-)
-ERROR_TAG_KEY_TAKEN = "This image already has a tag with the key {key}."
 ERROR_TAG_GONE = "The tag no longer exists."
 
 
@@ -255,14 +229,6 @@ class SharesWouldStop(ValidationError):
             f"Switching to Private stops sharing with {count} account{'s' if count != 1 else ''}.",
             code="confirm_stop_sharing",
         )
-
-
-def _display(field: str, value) -> str:
-    if field in ("min_disk_gb", "min_ram_gb"):
-        return f"{value} GB"
-    if field == "protected":
-        return "On" if value else "Off"
-    return str(value)
 
 
 def _check_value(field: str, value):
@@ -308,60 +274,60 @@ class ImageChange:
     stopped_shares: int = 0
 
 
+# Apps above this one take part in a switch to Private (sharing stops the image's shares)
+# without this app importing them. A hook runs in the switch's transaction with the locked
+# image, the actor and how many shares the user agreed to stop; it returns how many it
+# stopped, or raises SharesWouldStop when there are more than agreed.
+MadePrivateHook = Callable[..., int]
+_made_private_hooks: list[MadePrivateHook] = []
+
+
+def on_made_private(hook: MadePrivateHook) -> MadePrivateHook:
+    if hook not in _made_private_hooks:
+        _made_private_hooks.append(hook)
+    return hook
+
+
 def image_update(*, image: Image, field: str, value, actor, stop_shares: int = 0) -> ImageChange:
     """Change one editable field of an image; one "SetImage" row records it.
 
-    Turning Visibility from Shared to Private stops every share of the image in the
-    same transaction (one "DeleteImageMember" row per share). The caller passes how
-    many shares the user agreed to stop; if more exist once the row is locked (a share
-    was made meanwhile) nothing changes and ``SharesWouldStop`` asks again.
-    The row lock also orders this change against a concurrent delete.
+    Turning Visibility from Shared to Private runs the made-private hooks in the same
+    transaction (sharing stops every share, one "DeleteImageMember" row each). The
+    caller passes how many shares the user agreed to stop; if more exist once the row
+    is locked (a share was made meanwhile) nothing changes and ``SharesWouldStop`` asks
+    again. The row lock also orders this change against a concurrent delete.
     """
-    from sharing.models import Share
-
     value = _check_value(field, value)
     with transaction.atomic():
         locked = _lock(image.pk)
         old = getattr(locked, field)
         if old == value:
             return ImageChange(locked, changed=False)
-        shares: list[Share] = []
-        if field == "visibility" and value == Image.Visibility.PRIVATE:
-            shares = list(Share.objects.select_for_update().filter(image=locked).order_by("id"))
-            if len(shares) > stop_shares:
-                raise SharesWouldStop(len(shares))
         setattr(locked, field, value)
         _touch(locked, actor, field)
-        label = EDITABLE_FIELDS[field]
         record_image(
             locked,
-            EVENT_SET_IMAGE,
-            f"{label} changed from {_display(field, old)} to {_display(field, value)}",
+            Topic.SET_IMAGE,
+            history.field_changed(
+                field, display_message(field, old), display_message(field, value)
+            ),
             actor=actor,
         )
-        for share in shares:
-            record_image(
-                locked,
-                EVENT_STOP_SHARE,
-                f"Stopped sharing with account {share.target_account_id} "
-                f"({share.status}) because Visibility changed to Private",
-                actor=actor,
-            )
-        if shares:
-            Share.objects.filter(pk__in=[s.pk for s in shares]).delete()
-    return ImageChange(locked, changed=True, stopped_shares=len(shares))
+        stopped = 0
+        if field == "visibility" and value == Image.Visibility.PRIVATE:
+            for hook in _made_private_hooks:
+                stopped += hook(image=locked, actor=actor, agreed=stop_shares - stopped)
+    return ImageChange(locked, changed=True, stopped_shares=stopped)
 
 
 # Tags ------------------------------------------------------------------------------------
 
 
 def _check_tag(key: str, value: str) -> tuple[str, str]:
-    key, value = (key or "").strip(), (value or "").strip()
-    if not 1 <= len(key) <= 128:
-        raise ValidationError(ERROR_TAG_KEY, code="tag_key")
-    if len(value) > 256:
-        raise ValidationError(ERROR_TAG_VALUE, code="tag_value")
-    return key, value
+    try:
+        return clean_tag(key, value)
+    except ValueError as error:
+        raise ValidationError(str(error), code="tag") from None
 
 
 def tag_create(*, image: Image, key: str, value: str, actor) -> Tag:
@@ -374,12 +340,12 @@ def tag_create(*, image: Image, key: str, value: str, actor) -> Tag:
         locked = _lock(image.pk)
         tags = Tag.objects.filter(image=locked)
         if tags.filter(key=key).exists():
-            raise ValidationError(ERROR_TAG_KEY_TAKEN.format(key=key), code="duplicate_tag")
+            raise ValidationError(MSG_TAG_KEY_TAKEN.format(key=key), code="duplicate_tag")
         if tags.count() >= MAX_TAGS:
-            raise ValidationError(ERROR_TAG_LIMIT, code="too_many_tags")
+            raise ValidationError(MSG_TAG_LIMIT, code="too_many_tags")
         tag = Tag.objects.create(image=locked, key=key, value=value)
         _touch(locked, actor)
-        record_image(locked, EVENT_CREATE_TAG, f"Added tag {key}={value}", actor=actor)
+        record_image(locked, Topic.CREATE_TAG, history.TAG_ADDED(key=key, value=value), actor=actor)
     return tag
 
 
@@ -394,16 +360,17 @@ def tag_update(*, image: Image, tag_id: int, key: str, value: str, actor) -> Tag
         if (tag.key, tag.value) == (key, value):
             return tag
         if key != tag.key and Tag.objects.filter(image=locked, key=key).exists():
-            raise ValidationError(ERROR_TAG_KEY_TAKEN.format(key=key), code="duplicate_tag")
-        details = (
-            f"Changed tag {tag.key}={tag.value} to {key}={value}"
-            if key != tag.key
-            else f"Changed tag {key} from {tag.value!r} to {value!r}"
-        )
+            raise ValidationError(MSG_TAG_KEY_TAKEN.format(key=key), code="duplicate_tag")
+        if key != tag.key:
+            changed = history.TAG_RENAMED(
+                old_key=tag.key, old_value=tag.value, key=key, value=value
+            )
+        else:
+            changed = history.TAG_VALUE_CHANGED(key=key, old=tag.value, new=value)
         tag.key, tag.value = key, value
         tag.save(update_fields=["key", "value"])
         _touch(locked, actor)
-        record_image(locked, EVENT_SET_TAG, details, actor=actor)
+        record_image(locked, Topic.SET_TAG, changed, actor=actor)
     return tag
 
 
@@ -415,5 +382,6 @@ def tag_delete(*, image: Image, tag_id: int, actor) -> Tag:
             raise ValidationError(ERROR_TAG_GONE, code="tag_gone")
         tag.delete()
         _touch(locked, actor)
-        record_image(locked, EVENT_DELETE_TAG, f"Deleted tag {tag.key}={tag.value}", actor=actor)
+        deleted = history.TAG_DELETED(key=tag.key, value=tag.value)
+        record_image(locked, Topic.DELETE_TAG, deleted, actor=actor)
     return tag

@@ -6,10 +6,11 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from console.formats import human_size
+from console.htmx import poll_delay
 from console.models import Account
 from console.paging import HtmxTable
 from images.models import Image, OsType
-from images.pipeline.errors import human_size
 
 # Labels looked up once: ``get_FOO_display()`` rebuilds its choices for every call.
 _STATUS = dict(Image.Status.choices)
@@ -20,11 +21,6 @@ _PROTECTED = {
     True: mark_safe('<span class="true">Yes</span>'),
     False: mark_safe('<span class="false">No</span>'),
 }
-
-
-def poll_delay(round_: int) -> int:
-    """Seconds before a settling row asks again: 1, 2, 3, 5, 8, then every 10."""
-    return (1, 2, 3, 5, 8)[round_] if round_ < 5 else 10
 
 
 _ANY = uuid.UUID(int=0)

@@ -3,13 +3,14 @@ already used in the current account."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from console.access import current_account
 from console.distinct import distinct_values
+from console.htmx import ConsoleRequest
 from images import services
 from images.access import get_image_for_change
 from images.detail_forms import TagForm
@@ -23,7 +24,7 @@ def _tags_url(image: Image) -> str:
     return reverse("images:detail", args=[image.pk]) + "?tab=tags"
 
 
-def _done(request: HttpRequest, image: Image, message: str) -> HttpResponse:
+def _done(request: ConsoleRequest, image: Image, message: str) -> HttpResponse:
     messages.success(request, message)
     if not request.htmx:
         return redirect(_tags_url(image))
@@ -31,7 +32,7 @@ def _done(request: HttpRequest, image: Image, message: str) -> HttpResponse:
 
 
 @require_POST
-def tag_add(request: HttpRequest, pk) -> HttpResponse:
+def tag_add(request: ConsoleRequest, pk) -> HttpResponse:
     image = get_image_for_change(request, pk, queryset=detail_queryset())
     form = TagForm(request.POST)
     if form.is_valid():
@@ -57,7 +58,7 @@ def _tag_of(image: Image, tag_id: int) -> Tag:
 
 
 @require_http_methods(["GET", "POST"])
-def tag_edit(request: HttpRequest, pk, tag_id: int) -> HttpResponse:
+def tag_edit(request: ConsoleRequest, pk, tag_id: int) -> HttpResponse:
     image = get_image_for_change(request, pk, queryset=detail_queryset())
     tag = _tag_of(image, tag_id)
     if request.method == "GET":
@@ -83,7 +84,7 @@ def tag_edit(request: HttpRequest, pk, tag_id: int) -> HttpResponse:
 
 
 @require_POST
-def tag_delete(request: HttpRequest, pk, tag_id: int) -> HttpResponse:
+def tag_delete(request: ConsoleRequest, pk, tag_id: int) -> HttpResponse:
     image = get_image_for_change(request, pk, queryset=detail_queryset())
     tag = _tag_of(image, tag_id)
     try:
@@ -97,7 +98,7 @@ def tag_delete(request: HttpRequest, pk, tag_id: int) -> HttpResponse:
 
 
 @require_GET
-def tag_suggestions(request: HttpRequest, part: str) -> HttpResponse:
+def tag_suggestions(request: ConsoleRequest, part: str) -> HttpResponse:
     """<option>s for the key or value datalist: what the current account's own images
     already use, starting with what was typed. Fired per keystroke, so it walks the
     account's tag index one distinct value at a time instead of reading every tag."""

@@ -3,30 +3,24 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils.cache import patch_vary_headers
+from django.http import HttpResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from console.access import current_account, require_change
-from console.paging import PAGE_SIZES, configure_keyset_table, page_size
+from console.htmx import ConsoleRequest, poll_round, redirect_after_change, render_page
+from console.paging import PAGE_SIZES, configure_table, page_size
 from images import services
 from images.access import get_image_for_change, get_image_for_read
 from images.filters import ImageFilter
 from images.forms import ImageCreateForm
 from images.models import Image, size_sort_key
+from images.rules import TEMPLATE_RULES
 from images.tables import ImageTable
 from images.uploads import TOO_LARGE_FLAG
 
 
-def _int(value: str | None, default: int) -> int:
-    try:
-        return int(value or default)
-    except ValueError:
-        return default
-
-
-def _list_context(request: HttpRequest) -> dict:
+def _list_context(request: ConsoleRequest) -> dict:
     account = current_account(request)
     per_page = page_size(request)
     filtered = any(request.GET.get(name) for name in ("name", "status", "os_type", "visibility"))
@@ -39,7 +33,7 @@ def _list_context(request: HttpRequest) -> dict:
     image_filter = _filtered(request, base.none())[1]
     table = ImageTable(own, account=account, filtered=filtered)
     merge = base.select_related("account")
-    page = configure_keyset_table(request, table, per_page, other_parts=[shared], merge=merge)
+    page = configure_table(request, table, per_page, other_parts=[shared], merge=merge)
     return {
         "filter": image_filter,
         "table": table,
@@ -51,7 +45,7 @@ def _list_context(request: HttpRequest) -> dict:
     }
 
 
-def _filtered(request: HttpRequest, queryset) -> tuple:
+def _filtered(request: ConsoleRequest, queryset) -> tuple:
     image_filter = ImageFilter(request.GET or None, queryset=queryset)
     if image_filter.is_bound and image_filter.is_valid():
         return image_filter.qs, image_filter
@@ -59,30 +53,22 @@ def _filtered(request: HttpRequest, queryset) -> tuple:
 
 
 @require_GET
-def image_list(request: HttpRequest) -> HttpResponse:
-    context = _list_context(request)
-    if request.htmx and not request.htmx.boosted:
-        response = render(request, "images/image_list.html#table", {**context, "oob": True})
-    else:
-        response = render(request, "images/image_list.html", context)
-    # The same URL answers a page or a fragment: caches must keep them apart.
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+def image_list(request: ConsoleRequest) -> HttpResponse:
+    return render_page(request, "images/image_list.html", _list_context(request), fragment="table")
 
 
 @require_GET
-def image_row(request: HttpRequest, pk) -> HttpResponse:
+def image_row(request: ConsoleRequest, pk) -> HttpResponse:
     """One list row, polled by rows that are still Queued or Importing."""
     image = get_image_for_read(request, pk)
-    poll_round = _int(request.GET.get("round"), 0)
-    if request.GET.get("since") != image.status:
-        poll_round = 0  # something moved: look again soon
-    table = ImageTable([image], account=current_account(request), poll_round=poll_round)
+    table = ImageTable(
+        [image], account=current_account(request), poll_round=poll_round(request, image.status)
+    )
     return HttpResponse(table.render_row(image))
 
 
 @require_http_methods(["GET", "POST"])
-def image_create(request: HttpRequest) -> HttpResponse:
+def image_create(request: ConsoleRequest) -> HttpResponse:
     require_change(request)
     if request.method == "POST":
         data, files = request.POST, request.FILES
@@ -113,18 +99,22 @@ def image_create(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request, f"Image {image.name} was created and is queued for import."
                 )
-                return redirect("images:list")
+                return redirect_after_change(request, "images:list")
     else:
         form = ImageCreateForm()
     return render(
         request,
         "images/image_create.html",
-        {"form": form, "max_image_bytes": settings.CONSOLE_MAX_IMAGE_BYTES},
+        {
+            "form": form,
+            "max_image_bytes": settings.CONSOLE_MAX_IMAGE_BYTES,
+            "rules": TEMPLATE_RULES,
+        },
     )
 
 
 @require_POST
-def image_retry(request: HttpRequest, pk) -> HttpResponse:
+def image_retry(request: ConsoleRequest, pk) -> HttpResponse:
     image = get_image_for_change(request, pk)
     try:
         services.image_retry(image=image, actor=request.user)
@@ -132,4 +122,4 @@ def image_retry(request: HttpRequest, pk) -> HttpResponse:
         messages.error(request, error.messages[0])
     else:
         messages.success(request, f"Image {image.name} is queued for import again.")
-    return redirect("images:detail", pk=image.pk)
+    return redirect_after_change(request, "images:detail", pk=image.pk)

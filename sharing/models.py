@@ -19,9 +19,7 @@ class ShareQuerySet(models.QuerySet):
         """Shares ``account`` may still accept: Pending, of an image that is still Shared
         and uploaded (a share of anything else gives no access and cannot be accepted)."""
         return self.for_receiver(account).filter(
-            status=Share.Status.PENDING,
-            image__visibility=Image.Visibility.SHARED,
-            image__origin=Image.Origin.UPLOAD,
+            Image.shareable_q(prefix="image__"), status=Share.Status.PENDING
         )
 
 

@@ -16,33 +16,14 @@ from django.utils import timezone
 
 from console import work_history
 from console.models import Account
+from console.phrases import Message
+from images.history import Topic, record_image
 from images.models import Image
-from images.services import record_image
+from images.services import SharesWouldStop
+from sharing import history
 from sharing.models import ACCOUNT_ID_PATTERN, Share
 
-TOPIC_CREATE = "CreateImageMember"
-TOPIC_SET = "SetImageMember"
-TOPIC_DELETE = "DeleteImageMember"
-
-ERROR_MALFORMED_ACCOUNT_ID = (
-    "Enter a valid account ID: 1 to 64 characters of English letters, digits and hyphens (-)."
-)
-ERROR_PRIVATE = (
-    "Image {name} is Private. Change its Visibility to Shared before sharing it with "
-    "another account."
-)
-ERROR_SERVER_ORIGIN = (
-    "Image {name} was created from a GPU server. Only uploaded images (imported from an "
-    "image file) can be shared with another account."
-)
-ERROR_OWN_ACCOUNT = (
-    "This is the ID of your own account, which already has the image. Enter the ID of "
-    "another account."
-)
-ERROR_ALREADY_SHARED = (
-    "Image {name} already has a share for account {account_id}. Delete that share in "
-    "Sharing status first to share it again."
-)
+ERROR_MALFORMED_ACCOUNT_ID = str(history.MALFORMED_ACCOUNT_ID())
 # One message for every Image ID that has no pending share for the account: malformed,
 # unknown, not shared, shared with another account, already accepted, rejected. Any
 # difference would let a user probe other accounts' image IDs.
@@ -60,33 +41,38 @@ def normalize_account_id(value: str) -> str:
     return value.strip().lower()
 
 
-def image_share_blocker(image: Image) -> ValidationError | None:
+class ShareRefused(ValidationError):
+    """A share that cannot be made; ``reason`` keeps why, as data for the history."""
+
+    def __init__(self, reason: Message, code: str) -> None:
+        self.reason = reason
+        super().__init__(str(reason), code=code)
+
+
+def image_share_blocker(image: Image) -> ShareRefused | None:
     """Why ``image`` cannot be shared with any account, if it cannot."""
-    if image.origin != Image.Origin.UPLOAD:
-        return ValidationError(ERROR_SERVER_ORIGIN.format(name=image.name), code="server_origin")
-    if image.visibility != Image.Visibility.SHARED:
-        return ValidationError(ERROR_PRIVATE.format(name=image.name), code="private")
-    return None
+    code = image.share_blocker()
+    if not code:
+        return None
+    return ShareRefused(history.BLOCKERS[code](name=image.name), code=code)
 
 
-def share_refusal(image: Image, target_account_id: str) -> ValidationError | None:
+def share_refusal(image: Image, target_account_id: str) -> ShareRefused | None:
     """Why ``image`` cannot be shared with ``target_account_id`` now, if it cannot.
 
     The answer depends only on the image and its own shares, never on whether an
     account with that ID exists.
     """
     if not ACCOUNT_ID_RE.fullmatch(target_account_id):
-        return ValidationError(ERROR_MALFORMED_ACCOUNT_ID, code="malformed_account_id")
+        return ShareRefused(history.MALFORMED_ACCOUNT_ID(), code="malformed_account_id")
     blocker = image_share_blocker(image)
     if blocker is not None:
         return blocker
     if target_account_id == image.account_id:
-        return ValidationError(ERROR_OWN_ACCOUNT, code="own_account")
+        return ShareRefused(history.OWN_ACCOUNT(), code="own_account")
     if image.shares.filter(target_account_id=target_account_id).exists():
-        return ValidationError(
-            ERROR_ALREADY_SHARED.format(name=image.name, account_id=target_account_id),
-            code="already_shared",
-        )
+        reason = history.ALREADY_SHARED(name=image.name, account_id=target_account_id)
+        return ShareRefused(reason, code="already_shared")
     return None
 
 
@@ -104,8 +90,8 @@ def share_create(*, image: Image, target_account_id: str, actor) -> Share:
         if refusal is not None:
             record_image(
                 locked,
-                TOPIC_CREATE,
-                f"Refused to share with account {target[:64]}: {refusal.messages[0]}",
+                Topic.CREATE_IMAGE_MEMBER,
+                history.REFUSED(account=target[:64], reason=refusal.reason),
                 actor=actor,
                 result=work_history.FAILURE,
             )
@@ -120,8 +106,8 @@ def share_create(*, image: Image, target_account_id: str, actor) -> Share:
             )
             record_image(
                 locked,
-                TOPIC_CREATE,
-                f"Shared image {locked.name} with account {target} (Pending)",
+                Topic.CREATE_IMAGE_MEMBER,
+                history.REQUESTED(name=locked.name, account=target),
                 actor=actor,
             )
     if refusal is not None:
@@ -177,12 +163,8 @@ def share_accept(*, image_id, account: Account, actor) -> Share:
         share.status = Share.Status.ACCEPTED
         share.modified_at = timezone.now()
         share.save(update_fields=["status", "modified_at"])
-        record_image(
-            share.image,
-            TOPIC_SET,
-            f"Account {account.id} accepted the share of image {share.image.name}",
-            actor=actor,
-        )
+        accepted = history.ACCEPTED(account=account.id, name=share.image.name)
+        record_image(share.image, Topic.SET_IMAGE_MEMBER, accepted, actor=actor)
     return share
 
 
@@ -205,11 +187,10 @@ def share_reject(*, image_id, account: Account, actor) -> Share:
         share.modified_at = timezone.now()
         share.save(update_fields=["status", "modified_at"])
         name = share.image.name
-        if previous == Share.Status.PENDING:
-            details = f"Account {account.id} rejected the share of image {name}"
-        else:
-            details = f"Account {account.id} removed image {name} from its list (Rejected)"
-        record_image(share.image, TOPIC_SET, details, actor=actor)
+        answer = history.REJECTED if previous == Share.Status.PENDING else history.REMOVED
+        record_image(
+            share.image, Topic.SET_IMAGE_MEMBER, answer(account=account.id, name=name), actor=actor
+        )
     return share
 
 
@@ -228,10 +209,28 @@ def share_stop(*, share: Share, actor) -> None:
             raise ValidationError(ERROR_SHARE_GONE, code="share_gone")
         image = Image.objects.select_related("account").get(pk=share.image_id)
         Share.objects.filter(pk=locked["pk"]).delete()
-        record_image(
-            image,
-            TOPIC_DELETE,
-            f"Stopped sharing image {image.name} with account {locked['target_account_id']} "
-            f"(was {locked['status']})",
-            actor=actor,
+        stopped = history.STOPPED(
+            name=image.name, account=locked["target_account_id"], status=locked["status"]
         )
+        record_image(image, Topic.DELETE_IMAGE_MEMBER, stopped, actor=actor)
+
+
+def shares_stop_for_private(*, image: Image, actor, agreed: int) -> int:
+    """Visibility Shared -> Private: every share of the image stops in the same
+    transaction, one "DeleteImageMember" row each; more shares than the user agreed to
+    stop (one was made meanwhile) refuses the switch so that it is asked again."""
+    shares = list(Share.objects.select_for_update().filter(image=image).order_by("id"))
+    if len(shares) > agreed:
+        raise SharesWouldStop(len(shares))
+    for share in shares:
+        stopped = history.STOPPED_PRIVATE(account=share.target_account_id, status=share.status)
+        record_image(image, Topic.DELETE_IMAGE_MEMBER, stopped, actor=actor)
+    Share.objects.filter(pk__in=[s.pk for s in shares]).delete()
+    return len(shares)
+
+
+def accepted_image_ids(account: Account):
+    """The images ``account`` accepted a share of (images.models reads through this)."""
+    return Share.objects.filter(target_account_id=account.id, status=Share.Status.ACCEPTED).values(
+        "image_id"
+    )

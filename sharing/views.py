@@ -8,29 +8,24 @@ viewers get 403 on anything that changes a share.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
-from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from console.access import current_account, require_change
-from console.models import Account
+from console.htmx import ConsoleRequest, redirect_after_change, render_page, trigger
+from console.paging import PAGE_SIZES, configure_table, page_size
 from images.access import get_image_for_change
 from sharing import services
 from sharing.forms import ShareCreateForm, ShareReceiveForm
 from sharing.models import Share
+from sharing.tables import PendingShareTable
 
 FIELD_ERRORS = {"malformed_account_id", "own_account", "already_shared"}
 
 
-def _redirect(request: HttpRequest, url: str) -> HttpResponse:
-    """After a change: a full navigation for htmx, a 302 otherwise."""
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-
-
 @require_http_methods(["GET", "POST"])
-def share(request: HttpRequest, pk) -> HttpResponse:
+def share(request: ConsoleRequest, pk) -> HttpResponse:
     """Share to another Account: the image's owner requests a share (status Pending)."""
     image = get_image_for_change(request, pk)
     form = ShareCreateForm(request.POST or None)
@@ -50,7 +45,7 @@ def share(request: HttpRequest, pk) -> HttpResponse:
                 f"Image {image.name} is shared with account {created.target_account_id}. "
                 "It stays Pending until that account accepts it.",
             )
-            return _redirect(request, reverse("images:detail", args=[image.pk]))
+            return redirect_after_change(request, "images:detail", pk=image.pk)
     blocker = services.image_share_blocker(image)
     return render(
         request,
@@ -60,7 +55,7 @@ def share(request: HttpRequest, pk) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def stop(request: HttpRequest, pk, share_pk: int) -> HttpResponse:
+def stop(request: ConsoleRequest, pk, share_pk: int) -> HttpResponse:
     """Delete in Sharing status: the owner stops a share; GET asks for confirmation."""
     image = get_image_for_change(request, pk)
     target = get_object_or_404(Share.objects.filter(image=image), pk=share_pk)
@@ -78,12 +73,12 @@ def stop(request: HttpRequest, pk, share_pk: int) -> HttpResponse:
         )
     if request.htmx:
         response = render(request, "sharing/_sharing_status.html", {"image": image})
-        return trigger_client_event(response, "console:close-dialog")
+        return trigger(response, "console:close-dialog")
     return redirect("images:detail", pk=image.pk)
 
 
 @require_http_methods(["GET", "POST"])
-def receive(request: HttpRequest) -> HttpResponse:
+def receive(request: ConsoleRequest) -> HttpResponse:
     """Get Image Share: accept the pending share of an Image ID for the current account.
 
     Every ID without such a share (malformed, unknown, not shared, shared with another
@@ -105,47 +100,58 @@ def receive(request: HttpRequest) -> HttpResponse:
                 f"Image {accepted.image.name} shared by {accepted.image.account.name} "
                 "is now in your image list.",
             )
-            return _redirect(request, reverse("images:list"))
+            return redirect_after_change(request, "images:list")
     context = {"form": form, "failed": failed, "neutral_message": services.ERROR_NO_PENDING_SHARE}
-    if request.htmx and not request.htmx.boosted:
-        return render(request, "sharing/share_receive.html#receive-form", context)
-    return render(request, "sharing/share_receive.html", context)
+    return render_page(request, "sharing/share_receive.html", context, fragment="receive-form")
 
 
 @require_GET
-def pending(request: HttpRequest) -> HttpResponse:
+def pending(request: ConsoleRequest) -> HttpResponse:
     """Pending shares: what other accounts shared with the current account, waiting for
     Accept or Reject."""
-    return render(
-        request, "sharing/pending_shares.html", {"shares": _pending(current_account(request))}
+    return render_page(
+        request,
+        "sharing/pending_shares.html",
+        _pending_context(request),
+        fragment="pending-section",
     )
 
 
-def _pending(account: Account):
-    return (
+def _pending_context(request: ConsoleRequest, **extra) -> dict:
+    account = current_account(request)
+    shares = (
         Share.objects.pending_for(account)
         .select_related("image", "image__account", "requested_by")
-        .order_by("-modified_at", "id")
+        .order_by("-modified_at", "-id")
     )
+    table = PendingShareTable(
+        shares,
+        request=request,
+        account=account,
+        can_change=bool(request.membership and request.membership.can_change),
+    )
+    per_page = page_size(request)
+    configure_table(request, table, per_page)
+    return {"table": table, "per_page": per_page, "page_sizes": PAGE_SIZES, **extra}
 
 
-def _answered(request: HttpRequest, share: Share) -> HttpResponse:
+def _answered(request: ConsoleRequest, share: Share) -> HttpResponse:
     """The Pending shares list after an answer given with htmx, the answer on top."""
     share.refresh_from_db(fields=["status", "modified_at"])
     return render(
         request,
         "sharing/pending_shares.html#pending-section",
-        {"shares": _pending(current_account(request)), "answered": share},
+        {**_pending_context(request, answered=share), "oob": True},
     )
 
 
-def _receiver_share(request: HttpRequest, pk, queryset) -> Share:
+def _receiver_share(request: ConsoleRequest, pk, queryset) -> Share:
     """The current account's share of image ``pk`` among ``queryset``, else 404."""
     return get_object_or_404(queryset.select_related("image", "image__account"), image_id=pk)
 
 
 @require_http_methods(["GET", "POST"])
-def accept(request: HttpRequest, pk) -> HttpResponse:
+def accept(request: ConsoleRequest, pk) -> HttpResponse:
     """Accept a pending share from the Pending shares list; GET asks for confirmation."""
     require_change(request)
     account = current_account(request)
@@ -163,7 +169,7 @@ def accept(request: HttpRequest, pk) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def reject(request: HttpRequest, pk) -> HttpResponse:
+def reject(request: ConsoleRequest, pk) -> HttpResponse:
     """Reject a pending share, or "Remove from my list" an accepted one; GET asks for
     confirmation."""
     require_change(request)
@@ -183,7 +189,7 @@ def reject(request: HttpRequest, pk) -> HttpResponse:
         raise Http404("No share of this image for your account.") from None
     if was_accepted:
         messages.success(request, f"Image {answered.image.name} was removed from your list.")
-        return _redirect(request, reverse("images:list"))
+        return redirect_after_change(request, "images:list")
     if request.htmx:
         return _answered(request, answered)
     messages.success(request, f"You rejected the share of image {answered.image.name}.")

@@ -7,6 +7,8 @@ import io
 import json
 import re
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -14,9 +16,11 @@ from django.utils import timezone
 
 from console.activity import csv_cell
 from console.models import Membership, WorkHistory
-from tests.support.detail_factory import add_history, make_image
+from console.phrases import TEXT
+from servers.services import server_image_create
+from tests.support.factories import add_history, make_image, make_server
+from tests.support.htmx import HTMX
 
-HTMX = {"HX-Request": "true"}
 URL = "/gpu-server/activity-history/"
 
 
@@ -233,7 +237,7 @@ def test_it_streams_large_downloads_in_chunks(world, alice_client):
             resource_id=str(image.pk),
             resource_name=image.name,
             event_topic="SetImage",
-            work_details=f"row {i}",
+            details=TEXT(text=f"row {i}").as_data(),
             result="Success",
             worker_id="system",
             worker_name="system",
@@ -290,3 +294,12 @@ def test_it_does_not_grow_its_query_count_with_rows(
     assert count() == few
     with django_assert_max_num_queries(8):
         alice_client.get(URL)
+
+
+def test_it_links_rows_of_gpu_servers_to_their_page(world, alice_client):
+    server = make_server(world.acme, "train-01", status="Stopped")
+    with pytest.raises(ValidationError):
+        server_image_create(server=server, account=world.acme, name="snap", actor=world.alice)
+    html = alice_client.get(URL).content.decode()
+    assert f'<a href="{reverse("servers:detail", args=[server.pk])}">train-01</a>' in html
+    assert "Create Image snap refused: Start the server to create an image from it." in html

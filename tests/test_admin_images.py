@@ -1,21 +1,15 @@
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from console.models import WorkHistory
+from console.phrases import TEXT
 from images.models import Image
-from tests.support.images import make_image
+from tests.support.factories import make_image
 
 
-def _staff(client):
-    user = get_user_model().objects.create_superuser("admin", "admin@example.com", "pw-123456-x")
-    client.force_login(user)
-    return client, user
-
-
-def test_it_lists_every_accounts_images_with_filters(world, client):
+def test_it_lists_every_accounts_images_with_filters(world, staff_client):
     make_image(world.acme, name="acme-one")
     make_image(world.beta, name="beta-one", status="Error")
-    staff, _ = _staff(client)
+    staff = staff_client
     response = staff.get(reverse("admin:images_image_changelist"))
     assert response.status_code == 200
     assert b"acme-one" in response.content and b"beta-one" in response.content
@@ -23,9 +17,9 @@ def test_it_lists_every_accounts_images_with_filters(world, client):
     assert b"beta-one" in filtered.content and b"acme-one" not in filtered.content
 
 
-def test_it_refuses_direct_changes_in_the_admin(world, client):
+def test_it_refuses_direct_changes_in_the_admin(world, staff_client):
     image = make_image(world.acme, name="acme-one")
-    staff, _ = _staff(client)
+    staff = staff_client
     url = reverse("admin:images_image_change", args=[image.pk])
     assert staff.get(url).status_code == 200
     assert staff.post(url, {"name": "renamed", "status": "Active"}).status_code == 403
@@ -39,10 +33,12 @@ def test_it_refuses_direct_changes_in_the_admin(world, client):
     assert image.name == "acme-one"
 
 
-def test_it_deletes_through_the_console_rules_and_keeps_protected_images(world, client):
+def test_it_deletes_through_the_console_rules_and_keeps_protected_images(
+    world, staff_client, staff_user
+):
     plain = make_image(world.acme, name="plain")
     kept = make_image(world.beta, name="kept", protected=True)
-    staff, user = _staff(client)
+    staff, user = staff_client, staff_user
     response = staff.post(
         reverse("admin:images_image_changelist"),
         {"action": "delete_through_console", "_selected_action": [plain.pk, kept.pk]},
@@ -58,11 +54,13 @@ def test_it_deletes_through_the_console_rules_and_keeps_protected_images(world, 
 
 
 def test_it_retries_failed_imports_from_the_admin(
-    world, client, django_capture_on_commit_callbacks
+    world, django_capture_on_commit_callbacks, staff_client
 ):
-    failed = make_image(world.acme, name="failed", status="Error", failure_reason="boom")
+    failed = make_image(
+        world.acme, name="failed", status="Error", failure=TEXT(text="boom").as_data()
+    )
     active = make_image(world.acme, name="fine")
-    staff, _ = _staff(client)
+    staff = staff_client
     with django_capture_on_commit_callbacks() as callbacks:
         staff.post(
             reverse("admin:images_image_changelist"),
@@ -74,10 +72,10 @@ def test_it_retries_failed_imports_from_the_admin(
     assert len(callbacks) == 1
 
 
-def test_it_searches_by_name_part_id_account_and_hash(world, client):
+def test_it_searches_by_name_part_id_account_and_hash(world, staff_client):
     named = make_image(world.acme, name="cuda-llama-7b")
     other = make_image(world.beta, name="rocky-base", os_hash_value="ab" * 64)
-    staff, _ = _staff(client)
+    staff = staff_client
     url = reverse("admin:images_image_changelist")
 
     def found(term: str) -> set[str]:

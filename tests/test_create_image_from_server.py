@@ -5,27 +5,17 @@ import re
 import uuid
 
 import pytest
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
 
 from console.models import WorkHistory
-from console.server_services import ERROR_NOT_RUNNING, server_image_create
-from console.servers import GpuServer
 from images.models import Image
-from tests.support.images import make_image, qcow2_bytes
+from servers.models import GpuServer
+from servers.services import ERROR_NOT_RUNNING, server_image_create
+from tests.support.factories import make_image, make_server
 
 GIB = 1 << 30
-
-
-def make_server(account, name: str = "train-01", *, virtual_size: int = 40 * GIB, **fields):
-    server_id = uuid.uuid4()
-    disk = f"servers/{server_id}/root.qcow2"
-    default_storage.save(disk, ContentFile(qcow2_bytes(virtual_size=virtual_size, data_bytes=8192)))
-    values = {"gpu_type": "H100", "gpu_count": 8, "root_disk": disk}
-    values.update(fields)
-    return GpuServer.objects.create(id=server_id, account=account, name=name, **values)
 
 
 @pytest.fixture

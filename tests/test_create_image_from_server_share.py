@@ -10,9 +10,9 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from console.models import WorkHistory
-from console.server_services import server_image_create
-from console.servers import GpuServer
 from images.models import Image
+from servers.models import GpuServer
+from servers.services import server_image_create
 from sharing import services as sharing_services
 from sharing.models import Share
 from tests.support.images import qcow2_bytes

@@ -2,30 +2,20 @@
 copied by the same streaming pass as any import (hashes, qcow2 inspection, virtual size)."""
 
 import hashlib
-import uuid
 
 import pytest
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from console.models import WorkHistory
-from console.server_services import server_image_create
-from console.servers import GpuServer
 from images import services
 from images.models import Image
 from images.pipeline import errors
-from tests.support.images import MIB, make_image, qcow2_bytes, wait_for_status
+from servers.services import server_image_create
+from tests.support.factories import make_image, make_server
+from tests.support.images import MIB, qcow2_bytes, wait_for_status
 
 pytestmark = pytest.mark.worker
-
-
-def make_server(account, disk_bytes: bytes, *, image=None) -> GpuServer:
-    server_id = uuid.uuid4()
-    disk = default_storage.save(f"servers/{server_id}/root.qcow2", ContentFile(disk_bytes))
-    return GpuServer.objects.create(
-        id=server_id, account=account, name="train-01", image=image, root_disk=disk
-    )
 
 
 def _read(name: str) -> bytes:
@@ -37,7 +27,7 @@ def test_it_copies_the_server_disk_and_makes_the_image_active_with_its_hashes(
     world, alice_client, celery_worker
 ):
     disk = qcow2_bytes(virtual_size=3 * 1024 * MIB, data_bytes=3 * MIB, seed=42)
-    server = make_server(world.acme, disk, image=make_image(world.acme, name="base"))
+    server = make_server(world.acme, disk=disk, image=make_image(world.acme, name="base"))
 
     response = alice_client.post(
         reverse("servers:create_image", args=[server.pk]), {"name": "train-snapshot"}
@@ -68,7 +58,7 @@ def test_it_copies_the_server_disk_and_makes_the_image_active_with_its_hashes(
 
 def test_it_keeps_the_server_disk_when_the_image_is_deleted(world, celery_worker):
     disk = qcow2_bytes(virtual_size=256 * MIB, data_bytes=1 * MIB, seed=3)
-    server = make_server(world.acme, disk)
+    server = make_server(world.acme, disk=disk)
     image = server_image_create(
         server=server, account=world.acme, name="snap", os_type="ubuntu", actor=world.alice
     )
@@ -83,7 +73,7 @@ def test_it_keeps_the_server_disk_when_the_image_is_deleted(world, celery_worker
 
 
 def test_it_ends_in_error_with_the_reason_when_the_disk_is_not_qcow2(world, celery_worker):
-    server = make_server(world.acme, b"this is no disk image\n" * 1000)
+    server = make_server(world.acme, disk=b"this is no disk image\n" * 1000)
     image = server_image_create(
         server=server, account=world.acme, name="broken", os_type="ubuntu", actor=world.alice
     )
@@ -91,6 +81,6 @@ def test_it_ends_in_error_with_the_reason_when_the_disk_is_not_qcow2(world, cele
     image = wait_for_status(image, ("Active", "Error"))
 
     assert image.status == "Error"
-    assert image.failure_reason == errors.NOT_QCOW2
+    assert image.failure_reason == str(errors.NOT_QCOW2())
     assert image.min_disk_gb == 0  # no virtual size could be read for the default
     assert default_storage.exists(server.root_disk)

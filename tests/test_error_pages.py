@@ -1,7 +1,7 @@
 from django.test import Client
 from django.urls import reverse
 
-from tests.support.images import make_image
+from tests.support.factories import make_image
 
 
 def test_it_answers_404_with_a_console_page(world, alice_client):

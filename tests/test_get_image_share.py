@@ -13,12 +13,12 @@ from django.urls import reverse
 from console.models import Account, Membership, WorkHistory
 from sharing import services
 from sharing.models import Share
-from tests.support.images import make_image
+from tests.support.factories import make_image
+from tests.support.htmx import HTMX
 from tests.support.personas import BETA_ID, client_for, make_user
 from tests.support.sharing import make_share, shareable_image
 
 RECEIVE = reverse("sharing:receive")
-HTMX = {"HX-Request": "true"}
 
 
 def test_it_accepts_the_pending_share_and_lists_the_image_marked_as_shared(world, bob_client):

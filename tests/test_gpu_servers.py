@@ -4,25 +4,14 @@ import re
 import uuid
 
 import pytest
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from console.servers import GpuServer
-from tests.support.images import make_image, qcow2_bytes
+from servers.models import GpuServer
+from tests.support.factories import make_image, make_server
 
 GIB = 1 << 30
-
-
-def make_server(account, name: str = "train-01", **fields) -> GpuServer:
-    server_id = uuid.uuid4()
-    disk = f"servers/{server_id}/root.qcow2"
-    default_storage.save(disk, ContentFile(qcow2_bytes(virtual_size=40 * GIB, data_bytes=4096)))
-    values = {"gpu_type": "H100", "gpu_count": 8, "flavor": "gpu.h100.8x", "root_disk": disk}
-    values.update(fields)
-    return GpuServer.objects.create(id=server_id, account=account, name=name, **values)
 
 
 def _names(response) -> list[str]:
@@ -85,11 +74,18 @@ def test_it_paginates_and_keeps_the_page_size(world, alice_client):
     for n in range(23):
         make_server(world.acme, f"node-{n:02d}")
 
-    page_two = alice_client.get(reverse("servers:list"), {"per_page": 10, "page": 2})
+    first = alice_client.get(reverse("servers:list"), {"per_page": 10})
+    after = re.search(r'href="\?[^"]*after=([\w-]+)[^"]*"[^>]*aria-label="Next page"', first.text)
+    page_two = alice_client.get(reverse("servers:list"), {"per_page": 10, "after": after[1]})
 
     assert _names(page_two) == [f"node-{n:02d}" for n in range(10, 20)]
     assert "11-20 of 23" in page_two.text
     assert 'aria-label="Next page"' in page_two.text
+    # A sort on a column that can be empty (the image) pages by number.
+    by_image = alice_client.get(
+        reverse("servers:list"), {"per_page": 10, "sort": "image", "page": 3}
+    )
+    assert len(_names(by_image)) == 3 and "21-23 of 23" in by_image.text
 
 
 def test_it_forgives_a_page_size_it_does_not_offer(world, alice_client):

@@ -4,20 +4,13 @@ that must exist in the image storage and an image the account can see."""
 import uuid
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
-from console.servers import GpuServer
-from tests.support.images import make_image, qcow2_bytes
-
-
-@pytest.fixture
-def staff(world, client):
-    admin = get_user_model().objects.create_superuser("admin", "admin@example.com", "pw-123456-x")
-    client.force_login(admin)
-    return client
+from servers.models import GpuServer
+from tests.support.factories import make_image
+from tests.support.images import qcow2_bytes
 
 
 @pytest.fixture
@@ -40,11 +33,11 @@ def _form(world, disk: str, **overrides) -> dict:
     return data
 
 
-def test_it_lets_staff_create_a_server(world, staff, disk):
+def test_it_lets_staff_create_a_server(world, staff_client, disk):
     image = make_image(world.acme, name="base")
 
-    response = staff.post(
-        reverse("admin:console_gpuserver_add"), _form(world, disk, image=str(image.pk))
+    response = staff_client.post(
+        reverse("admin:servers_gpuserver_add"), _form(world, disk, image=str(image.pk))
     )
 
     assert response.status_code == 302, response.context["adminform"].errors
@@ -56,19 +49,19 @@ def test_it_lets_staff_create_a_server(world, staff, disk):
 @pytest.mark.parametrize(
     "root_disk", ["servers/nothing-here.qcow2", "../etc/passwd", "/etc/passwd"]
 )
-def test_it_refuses_a_root_disk_that_is_not_in_the_storage(world, staff, root_disk):
-    response = staff.post(reverse("admin:console_gpuserver_add"), _form(world, root_disk))
+def test_it_refuses_a_root_disk_that_is_not_in_the_storage(world, staff_client, root_disk):
+    response = staff_client.post(reverse("admin:servers_gpuserver_add"), _form(world, root_disk))
 
     assert response.status_code == 200
     assert "root_disk" in response.context["adminform"].form.errors
     assert not GpuServer.objects.exists()
 
 
-def test_it_refuses_an_image_the_account_cannot_see(world, staff, disk):
+def test_it_refuses_an_image_the_account_cannot_see(world, staff_client, disk):
     foreign = make_image(world.beta, name="beta-only")
 
-    response = staff.post(
-        reverse("admin:console_gpuserver_add"), _form(world, disk, image=str(foreign.pk))
+    response = staff_client.post(
+        reverse("admin:servers_gpuserver_add"), _form(world, disk, image=str(foreign.pk))
     )
 
     assert response.status_code == 200
@@ -76,16 +69,16 @@ def test_it_refuses_an_image_the_account_cannot_see(world, staff, disk):
     assert not GpuServer.objects.exists()
 
 
-def test_it_lists_servers_with_filters(world, staff, disk):
+def test_it_lists_servers_with_filters(world, staff_client, disk):
     GpuServer.objects.create(account=world.acme, name="acme-run", root_disk=disk)
     GpuServer.objects.create(
         account=world.beta, name="beta-stop", status="Stopped", gpu_type="A100", root_disk=disk
     )
-    url = reverse("admin:console_gpuserver_changelist")
+    url = reverse("admin:servers_gpuserver_changelist")
 
-    everything = staff.get(url)
-    stopped = staff.get(url, {"status__exact": "Stopped"})
-    a100 = staff.get(url, {"gpu_type": "A100"})
+    everything = staff_client.get(url)
+    stopped = staff_client.get(url, {"status__exact": "Stopped"})
+    a100 = staff_client.get(url, {"gpu_type": "A100"})
 
     assert everything.status_code == 200
     assert "acme-run" in everything.text and "beta-stop" in everything.text
@@ -95,7 +88,7 @@ def test_it_lists_servers_with_filters(world, staff, disk):
 
 
 def test_it_keeps_console_users_out_of_the_admin(world, alice_client):
-    response = alice_client.get(reverse("admin:console_gpuserver_changelist"))
+    response = alice_client.get(reverse("admin:servers_gpuserver_changelist"))
 
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]

@@ -8,8 +8,8 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from oslo_utils.imageutils import format_inspector
 
-from console.management.commands.seed_demo import DEMO_ACCOUNTS
-from console.servers import GpuServer
+from demo.management.commands.seed_demo import DEMO_ACCOUNTS
+from servers.models import GpuServer
 
 
 @pytest.fixture

@@ -11,12 +11,11 @@ from django.db import close_old_connections, connection, transaction
 from django.urls import reverse
 
 from console.models import WorkHistory
-from console.servers import GpuServer
 from images import importing, services
 from images.models import Image
-from tests.support.detail_factory import make_image
-
-HTMX = {"HX-Request": "true"}
+from servers.models import GpuServer
+from tests.support.factories import make_image
+from tests.support.htmx import HTMX
 
 
 def _delete(client, image, headers=None):

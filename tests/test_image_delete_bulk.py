@@ -9,7 +9,8 @@ from django.utils import timezone
 from console.models import WorkHistory
 from images.models import Image
 from sharing.models import Share
-from tests.support.detail_factory import make_image
+from tests.support.factories import make_image
+from tests.support.htmx import HTMX
 
 URL = "/gpu-server/images/delete/"
 
@@ -105,7 +106,7 @@ def test_it_forbids_viewers(world, carol_client):
     image = make_image(world.acme)
     for data in ({"image_ids": [image.pk]}, {"image_ids": [image.pk], "confirm": "yes"}):
         assert carol_client.post(URL, data).status_code == 403
-        assert carol_client.post(URL, data, headers={"HX-Request": "true"}).status_code == 403
+        assert carol_client.post(URL, data, headers=HTMX).status_code == 403
     assert Image.objects.filter(pk=image.pk).exists()
 
 

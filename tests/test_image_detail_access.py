@@ -6,9 +6,9 @@ from django.urls import reverse
 
 from console.models import WorkHistory
 from images.models import Image, Tag
-from tests.support.detail_factory import make_image
+from tests.support.factories import make_image
+from tests.support.htmx import HTMX
 
-HTMX = {"HX-Request": "true"}
 HEADERS = [pytest.param({}, id="plain"), pytest.param(HTMX, id="htmx")]
 
 

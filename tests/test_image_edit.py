@@ -8,9 +8,8 @@ from console.models import WorkHistory
 from images import services
 from images.models import Image
 from sharing.models import Share
-from tests.support.detail_factory import make_image
-
-HTMX = {"HX-Request": "true"}
+from tests.support.factories import make_image
+from tests.support.htmx import HTMX
 
 CASES = [
     ("min-disk", "min_disk_gb", "20", 20, "Minimum Disk changed from 10 GB to 20 GB"),

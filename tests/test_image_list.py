@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from images.models import Image
 from sharing.models import Share
-from tests.support.images import make_image
+from tests.support.factories import make_image
+from tests.support.htmx import HTMX
 
 LIST = reverse("images:list")
 
@@ -208,7 +209,7 @@ def test_it_counts_exactly_up_to_ten_thousand_then_says_so(world, alice_client, 
 def test_it_answers_htmx_with_the_table_fragment_only(world, alice_client):
     make_image(world.acme, name="ubuntu-base")
     full = alice_client.get(LIST, {"name": "ubuntu"})
-    fragment = alice_client.get(LIST, {"name": "ubuntu"}, headers={"HX-Request": "true"})
+    fragment = alice_client.get(LIST, {"name": "ubuntu"}, headers=HTMX)
     assert b"<html" in full.content
     assert b"<html" not in fragment.content
     assert fragment.content.lstrip().startswith(b'<div id="image-table"')
@@ -298,9 +299,7 @@ def test_it_needs_the_same_queries_for_5_and_500_images(
         response = alice_client.get(LIST, {"per_page": 100})
     assert response.status_code == 200
     with django_assert_max_num_queries(10):
-        alice_client.get(
-            LIST, {"per_page": 100, "status": "Queued"}, headers={"HX-Request": "true"}
-        )
+        alice_client.get(LIST, {"per_page": 100, "status": "Queued"}, headers=HTMX)
 
 
 def test_it_gives_receivers_nothing_once_the_image_cannot_be_shared(world, bob_client):

@@ -7,11 +7,11 @@ from django.utils import timezone
 
 from console.models import WorkHistory
 from images import services
-from images.models import MAX_TAGS, Tag
+from images.models import Tag
+from images.rules import MAX_TAGS
 from sharing.models import Share
-from tests.support.detail_factory import make_image
-
-HTMX = {"HX-Request": "true"}
+from tests.support.factories import make_image
+from tests.support.htmx import HTMX
 
 
 def _add(client, image, key, value="", headers=None):

@@ -8,12 +8,12 @@ from django.urls import reverse
 from console.models import Account, Membership, WorkHistory
 from images.models import Image
 from sharing.models import Share
-from tests.support.images import make_image
+from tests.support.factories import make_image
+from tests.support.htmx import HTMX
 from tests.support.personas import BETA_ID, client_for, make_user
 from tests.support.sharing import make_share, shareable_image
 
 PENDING = reverse("sharing:pending")
-HTMX = {"HX-Request": "true"}
 
 
 def accept_url(image) -> str:
@@ -188,3 +188,16 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(world, bob_client):
 
     assert many == few
     assert "more-7" in bob_client.get(PENDING).content.decode()
+
+
+def test_the_image_list_counts_pending_shares_once(world, bob_client):
+    make_share(shareable_image(world.acme, name="one-offer"), BETA_ID)
+    with CaptureQueriesContext(connection) as queries:
+        html = bob_client.get(reverse("images:list")).content.decode()
+    assert 'Pending shares (<span id="pending-count">1</span>)' in html
+    counts = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith('SELECT COUNT(*) AS "__count" FROM "sharing_share"')
+    ]
+    assert len(counts) == 1, counts

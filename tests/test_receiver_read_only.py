@@ -8,10 +8,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from console.models import Membership, WorkHistory
 from images.models import Image, Tag
 from sharing.models import Share
+from tests.support.htmx import HTMX
 from tests.support.personas import BETA_ID, client_for, make_user
 from tests.support.sharing import make_share, shareable_image
 
-HTMX = {"HX-Request": "true"}
 # What the receiver may do with its own share; everything else must be refused.
 RECEIVER_ALLOWED = {"sharing:reject"}
 

@@ -1,6 +1,5 @@
 """Staff see shares in the admin site, filter them, and may stop them (recorded)."""
 
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from console.models import WorkHistory
@@ -11,14 +10,8 @@ from tests.support.sharing import make_share, shareable_image
 CHANGELIST = reverse("admin:sharing_share_changelist")
 
 
-def staff_client(client):
-    admin = get_user_model().objects.create_superuser("admin", "admin@example.com", "pw-123456-x")
-    client.force_login(admin)
-    return client, admin
-
-
-def test_it_lists_shares_with_filters(world, client):
-    staff, _ = staff_client(client)
+def test_it_lists_shares_with_filters(world, staff_client):
+    staff = staff_client
     make_share(shareable_image(world.acme, name="acme-img"), BETA_ID, "Accepted")
     make_share(shareable_image(world.acme, name="other-img"), "c" * 32, "Pending")
 
@@ -34,8 +27,8 @@ def test_it_lists_shares_with_filters(world, client):
     assert staff.get(CHANGELIST, {"q": BETA_ID}).status_code == 200
 
 
-def test_it_shows_a_share_read_only(world, client):
-    staff, _ = staff_client(client)
+def test_it_shows_a_share_read_only(world, staff_client):
+    staff = staff_client
     share = make_share(shareable_image(world.acme), BETA_ID)
 
     change = staff.get(reverse("admin:sharing_share_change", args=[share.pk]))
@@ -51,8 +44,8 @@ def test_it_shows_a_share_read_only(world, client):
     assert share.status == Share.Status.PENDING
 
 
-def test_the_stop_sharing_action_deletes_through_the_service(world, client):
-    staff, admin = staff_client(client)
+def test_the_stop_sharing_action_deletes_through_the_service(world, staff_client, staff_user):
+    staff, admin = staff_client, staff_user
     image = shareable_image(world.acme)
     share = make_share(image, BETA_ID, "Accepted")
 

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from console.models import WorkHistory
 from sharing.models import Share
+from tests.support.htmx import HTMX
 from tests.support.personas import BETA_ID
 from tests.support.sharing import make_share, shareable_image
 
@@ -100,9 +101,7 @@ def test_it_treats_an_id_in_capitals_as_the_same_account(world, alice_client):
 def test_it_answers_htmx_with_a_client_redirect_to_the_detail_page(world, alice_client):
     image = shareable_image(world.acme, world.alice)
 
-    response = alice_client.post(
-        share_url(image), {"target_account_id": BETA_ID}, headers={"HX-Request": "true"}
-    )
+    response = alice_client.post(share_url(image), {"target_account_id": BETA_ID}, headers=HTMX)
 
     assert response.status_code == 200
     assert response["HX-Redirect"] == reverse("images:detail", args=[image.pk])

@@ -5,9 +5,9 @@ from django.urls import reverse
 
 from console.models import Membership, WorkHistory
 from images.models import Image
-from sharing import services
+from sharing import history, services
 from sharing.models import Share
-from tests.support.images import make_image
+from tests.support.factories import make_image
 from tests.support.personas import ACME_ID, BETA_ID, client_for, make_user
 from tests.support.sharing import make_share, shareable_image
 
@@ -22,7 +22,7 @@ def test_it_refuses_a_private_image_and_says_to_make_it_shared(world, alice_clie
     response = post_share(alice_client, image, BETA_ID)
 
     assert response.status_code == 200
-    assert services.ERROR_PRIVATE.format(name="private-img") in response.content.decode()
+    assert str(history.PRIVATE(name="private-img")) in response.content.decode()
     assert not Share.objects.exists()
 
 
@@ -68,7 +68,7 @@ def test_it_refuses_the_own_account(world, alice_client, typed):
     response = post_share(alice_client, image, typed)
 
     assert response.status_code == 200
-    assert services.ERROR_OWN_ACCOUNT in response.content.decode()
+    assert str(history.OWN_ACCOUNT()) in response.content.decode()
     assert not Share.objects.exists()
 
 
@@ -80,7 +80,7 @@ def test_it_refuses_an_account_that_already_has_a_share(world, alice_client, sta
     response = post_share(alice_client, image, BETA_ID)
 
     assert response.status_code == 200
-    expected = services.ERROR_ALREADY_SHARED.format(name="twice", account_id=BETA_ID)
+    expected = str(history.ALREADY_SHARED(name="twice", account_id=BETA_ID))
     assert expected in response.content.decode()
     assert Share.objects.filter(image=image).count() == 1
     assert Share.objects.get(image=image).status == status
@@ -149,7 +149,7 @@ def test_it_never_reveals_whether_an_account_exists(world, alice_client):
     assert known.status_code == unknown.status_code == 200
     known_html = known.content.decode().replace(BETA_ID, "ID")
     unknown_html = unknown.content.decode().replace("f" * 32, "ID")
-    strip = services.ERROR_ALREADY_SHARED.format(name="probe", account_id="ID")
+    strip = str(history.ALREADY_SHARED(name="probe", account_id="ID"))
     assert strip in known_html and strip in unknown_html
 
 

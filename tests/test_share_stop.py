@@ -6,10 +6,9 @@ from django.urls import reverse
 from console.models import WorkHistory
 from sharing import services
 from sharing.models import Share
+from tests.support.htmx import HTMX
 from tests.support.personas import BETA_ID
 from tests.support.sharing import make_share, shareable_image
-
-HTMX = {"HX-Request": "true"}
 
 
 def stop_url(share) -> str:

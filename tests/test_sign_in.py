@@ -3,6 +3,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from console.middleware import SESSION_ACCOUNT_KEY
 from console.models import Membership
+from tests.support.factories import make_image
 from tests.support.personas import PASSWORD, client_for
 
 
@@ -120,3 +121,27 @@ def test_it_sends_a_strict_content_security_policy(alice_client):
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["images:list", "servers:list", "activity:history", "sharing:pending"],
+)
+def test_it_stays_on_the_list_page_the_account_was_switched_from(world, alice_client, page):
+    Membership.objects.create(user=world.alice, account=world.beta, role="viewer")
+    here = reverse(page) + "?per_page=50"
+    response = alice_client.post(
+        reverse("switch_account"), {"account_id": world.beta.id, "next": here}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == here
+
+
+def test_it_leaves_an_object_page_of_the_previous_account_for_the_image_list(world, alice_client):
+    Membership.objects.create(user=world.alice, account=world.beta, role="viewer")
+    image = make_image(world.acme)
+    response = alice_client.post(
+        reverse("switch_account"),
+        {"account_id": world.beta.id, "next": reverse("images:detail", args=[image.pk])},
+    )
+    assert response["Location"] == reverse("images:list")

@@ -1,73 +1,99 @@
 """Why an image import failed, in words a console user understands.
 
-Every failure of the import pipeline is raised as :class:`ImportFailed`; its ``reason`` is shown
-on the image's detail page and written to the work history, so it must make sense to someone who
-only knows the URL they typed and the file they pointed at.
+Every failure of the import pipeline is raised as :class:`ImportFailed` with one of the
+phrases below; the reason is kept as data on the image and in its work history and shown on
+the detail page, so it must make sense to someone who only knows the URL they typed and the
+file they pointed at.
 """
 
+from typing import Any
+
+from console.formats import SIZE
+from console.phrases import Message, Phrase, phrase
+
 # --- The file itself -----------------------------------------------------------
-NOT_QCOW2 = "The file is not a qcow2 image"
-SEVERAL_FORMATS = "The file looks like more than one disk image format"
-BACKING_FILE = "The qcow2 image names a backing file, which is not allowed"
-DATA_FILE = "The qcow2 image uses an external data file, which is not allowed"
-UNSUPPORTED_FEATURES = "The qcow2 image uses unsupported features"
-DAMAGED_HEADER = "The qcow2 header is truncated or damaged"
-TRUNCATED_IMAGE = "The file ends before the qcow2 image does"
-ZERO_SIZE_DISK = "The qcow2 image has a virtual size of zero"
-EMPTY_FILE = "The file is empty"
-ENCRYPTED = "The qcow2 image is encrypted, which is not supported"
+NOT_QCOW2 = phrase("import.not_qcow2", "The file is not a qcow2 image")
+SEVERAL_FORMATS = phrase(
+    "import.several_formats", "The file looks like more than one disk image format"
+)
+BACKING_FILE = phrase(
+    "import.backing_file", "The qcow2 image names a backing file, which is not allowed"
+)
+DATA_FILE = phrase(
+    "import.data_file", "The qcow2 image uses an external data file, which is not allowed"
+)
+UNSUPPORTED_FEATURES = phrase(
+    "import.unsupported_features", "The qcow2 image uses unsupported features"
+)
+DAMAGED_HEADER = phrase("import.damaged_header", "The qcow2 header is truncated or damaged")
+TRUNCATED_IMAGE = phrase("import.truncated_image", "The file ends before the qcow2 image does")
+ZERO_SIZE_DISK = phrase("import.zero_size_disk", "The qcow2 image has a virtual size of zero")
+EMPTY_FILE = phrase("import.empty_file", "The file is empty")
+ENCRYPTED = phrase("import.encrypted", "The qcow2 image is encrypted, which is not supported")
 
 # --- The URL -------------------------------------------------------------------
-INVALID_URL = "The URL is not valid"
-BAD_SCHEME = "The URL must use http or https"
-USERINFO_IN_URL = "The URL must not contain a user name or password"
-PRIVATE_ADDRESS = "The URL resolves to a private address"
-NAME_UNRESOLVED = "The host name could not be resolved"
-TOO_MANY_REDIRECTS = "Too many redirects"
-REDIRECT_WITHOUT_LOCATION = "The server sent a redirect without a location"
+INVALID_URL = phrase("import.invalid_url", "The URL is not valid")
+BAD_SCHEME = phrase("import.bad_scheme", "The URL must use http or https")
+USERINFO_IN_URL = phrase(
+    "import.userinfo_in_url", "The URL must not contain a user name or password"
+)
+PRIVATE_ADDRESS = phrase("import.private_address", "The URL resolves to a private address")
+NAME_UNRESOLVED = phrase("import.name_unresolved", "The host name could not be resolved")
+TOO_MANY_REDIRECTS = phrase("import.too_many_redirects", "Too many redirects")
+REDIRECT_WITHOUT_LOCATION = phrase(
+    "import.redirect_without_location", "The server sent a redirect without a location"
+)
 
 # --- The transfer --------------------------------------------------------------
-CONNECT_FAILED = "Could not connect to the server"
-TIMED_OUT = "The server did not answer in time"
-CONNECTION_LOST = "The connection to the server was lost"
-TLS_CERTIFICATE = "The server's TLS certificate could not be verified"
-TLS_FAILED = "A secure connection to the server could not be established"
-BAD_RESPONSE = "The server sent an invalid HTTP response"
-READ_FAILED = "The file could not be read"
-STORAGE_FAILED = "The image could not be written to storage"
+CONNECT_FAILED = phrase("import.connect_failed", "Could not connect to the server")
+TIMED_OUT = phrase("import.timed_out", "The server did not answer in time")
+CONNECTION_LOST = phrase("import.connection_lost", "The connection to the server was lost")
+TLS_CERTIFICATE = phrase(
+    "import.tls_certificate", "The server's TLS certificate could not be verified"
+)
+TLS_FAILED = phrase(
+    "import.tls_failed", "A secure connection to the server could not be established"
+)
+BAD_RESPONSE = phrase("import.bad_response", "The server sent an invalid HTTP response")
+READ_FAILED = phrase("import.read_failed", "The file could not be read")
+STORAGE_FAILED = phrase("import.storage_failed", "The image could not be written to storage")
 
-# Templates: fill them through the helpers below so the wording stays in one place.
-HTTP_STATUS = "The server answered HTTP {status}"
-TOO_LARGE = "Download stopped at {cap}"
-LENGTH_MISMATCH = "The server sent {received:,} bytes but announced {announced:,}"
+HTTP_STATUS = phrase("import.http_status", "The server answered HTTP {status}")
+TOO_LARGE = phrase("import.too_large", "Download stopped at {cap}")
+LENGTH_MISMATCH = phrase(
+    "import.length_mismatch", "The server sent {received:,} bytes but announced {announced:,}"
+)
 
-_UNITS = (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10))
+# --- The import itself ----------------------------------------------------------
+REASON_SOURCE_GONE = phrase("import.source_gone", "The file to import is no longer available")
+REASON_UNEXPECTED = phrase(
+    "import.unexpected", "The import failed unexpectedly; try again or contact support"
+)
+REASON_TOO_SLOW = phrase("import.too_slow", "The import took longer than the time limit")
+REASON_TOO_MANY_ATTEMPTS = phrase(
+    "import.too_many_attempts", "The import was interrupted {n} times and was given up"
+)
 
 
 class ImportFailed(Exception):
-    """An import that cannot succeed; ``reason`` is the sentence to show the user."""
+    """An import that cannot succeed, and why (a phrase of this module and its values)."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, reason: Phrase | Message, **params: Any) -> None:
+        self.message = reason(**params) if isinstance(reason, Phrase) else reason
+        super().__init__(str(self.message))
 
-
-def human_size(n: int) -> str:
-    """A byte count as the console shows it: ``64 GiB``, ``1.5 MiB``, ``10 bytes``."""
-    for unit, factor in _UNITS:
-        if n >= factor:
-            value = f"{n / factor:.1f}".removesuffix(".0")
-            return f"{value} {unit}"
-    return "1 byte" if n == 1 else f"{n} bytes"
+    @property
+    def reason(self) -> str:
+        return str(self.message)
 
 
 def http_status(status: int) -> ImportFailed:
-    return ImportFailed(HTTP_STATUS.format(status=status))
+    return ImportFailed(HTTP_STATUS, status=status)
 
 
 def too_large(max_bytes: int) -> ImportFailed:
-    return ImportFailed(TOO_LARGE.format(cap=human_size(max_bytes)))
+    return ImportFailed(TOO_LARGE, cap=SIZE(bytes=max_bytes))
 
 
 def length_mismatch(received: int, announced: int) -> ImportFailed:
-    return ImportFailed(LENGTH_MISMATCH.format(received=received, announced=announced))
+    return ImportFailed(LENGTH_MISMATCH, received=received, announced=announced)

@@ -14,10 +14,19 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def pending_share_count(context) -> int:
+    """Shares waiting for the current account; counted once per request however many
+    parts of the page show it (an answer given on the page counts again)."""
     account = context.get("current_account")
     if account is None:
         return 0
-    return Share.objects.pending_for(account).count()
+    request = context.get("request")
+    cached = getattr(request, "_pending_share_count", None)
+    if cached is not None and not context.get("answered"):
+        return cached
+    count = Share.objects.pending_for(account).count()
+    if request is not None:
+        request._pending_share_count = count
+    return count
 
 
 @dataclass

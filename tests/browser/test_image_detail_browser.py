@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from images.models import Image
 from sharing.models import Share
-from tests.support.detail_factory import make_image
+from tests.support.factories import make_image
 
 pytestmark = pytest.mark.browser
 

@@ -1,39 +1,20 @@
 import re
-import uuid
 
 import pytest
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from playwright.sync_api import expect
 
-from console.servers import GpuServer
-from tests.support.images import MIB, make_image, qcow2_bytes
+from servers.models import GpuServer
+from tests.support.factories import make_image, make_server
+from tests.support.images import MIB
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
-
-
-def make_server(account, name: str, **fields) -> GpuServer:
-    server_id = uuid.uuid4()
-    disk = default_storage.save(
-        f"servers/{server_id}/root.qcow2",
-        ContentFile(qcow2_bytes(virtual_size=2048 * MIB, data_bytes=2 * MIB, seed=9)),
-    )
-    return GpuServer.objects.create(
-        id=server_id,
-        account=account,
-        name=name,
-        gpu_type="H100",
-        gpu_count=8,
-        root_disk=disk,
-        **fields,
-    )
 
 
 def test_it_creates_an_image_from_a_running_server_and_watches_it_become_active(
     world, page, sign_in, celery_worker
 ):
     base = make_image(world.acme, name="ubuntu-cuda", os_type="ubuntu")
-    make_server(world.acme, "train-01", image=base)
+    make_server(world.acme, "train-01", virtual_size=2048 * MIB, image=base)
     make_server(world.acme, "dev-01", status=GpuServer.Status.STOPPED)
     sign_in("alice")
 
@@ -78,7 +59,9 @@ def test_it_disables_create_image_on_a_stopped_server_with_the_reason(world, pag
 
 
 def test_it_cancels_the_popup_without_creating_anything(world, page, sign_in):
-    server = make_server(world.acme, "train-01", image=make_image(world.acme, name="base"))
+    server = make_server(
+        world.acme, "train-01", virtual_size=2048 * MIB, image=make_image(world.acme, name="base")
+    )
     sign_in("alice")
     page.goto(f"/gpu-server/servers/{server.pk}/")
 

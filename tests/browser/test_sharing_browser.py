@@ -3,7 +3,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.images import make_image
+from tests.support.factories import make_image
 from tests.support.personas import BETA_ID
 from tests.support.sharing import make_share, shareable_image
 

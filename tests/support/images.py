@@ -35,22 +35,6 @@ def create_queued(account, actor, *, url: str = "", name: str = "ubuntu-base", *
     return image_create(account=account, actor=actor, new=new_image(name, file_url=url, **kw))
 
 
-def make_image(account, actor=None, *, name: str = "img", status: str = "Active", **fields):
-    """An image row in any state, without running the pipeline."""
-    defaults = {
-        "os_type": "ubuntu",
-        "min_disk_gb": 1,
-        "min_ram_gb": 1,
-        "file_url": "https://images.example.com/disk.qcow2",
-        "size": 1024,
-        "virtual_size": 4096,
-    }
-    defaults.update(fields)
-    return Image.objects.create(
-        account=account, name=name, status=status, created_by=actor, **defaults
-    )
-
-
 def wait_for_status(image: Image, statuses: tuple[str, ...], timeout: float = 60) -> Image:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

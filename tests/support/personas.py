@@ -73,3 +73,16 @@ def bob_client(world) -> Client:
 @pytest.fixture
 def dave_client(world) -> Client:
     return client_for(world.dave)
+
+
+@pytest.fixture
+def staff_user(db):
+    """Ada Admin, a superuser of the admin site (no account of the console)."""
+    return get_user_model().objects.create_superuser(
+        "admin", "admin@example.com", PASSWORD, first_name="Ada", last_name="Admin"
+    )
+
+
+@pytest.fixture
+def staff_client(staff_user) -> Client:
+    return client_for(staff_user)

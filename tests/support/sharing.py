@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from images.models import Image
 from sharing.models import Share
-from tests.support.images import make_image
+from tests.support.factories import make_image
 
 
 def shareable_image(account, actor=None, *, name: str = "ubuntu-shared", **fields) -> Image:

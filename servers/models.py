@@ -34,7 +34,8 @@ class GpuServer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        app_label = "console"
+        # The table keeps the name it had when servers were part of the console app.
+        db_table = "console_gpuserver"
         ordering = ["name", "id"]
         verbose_name = "GPU server"
         constraints = [

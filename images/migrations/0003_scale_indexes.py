@@ -10,8 +10,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("console", "0004_scale_indexes"),
-        ("images", "0001_initial"),
+        ("console", "0006_scale_indexes"),
+        ("images", "0002_failure_as_data"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -2,30 +2,30 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.cache import patch_vary_headers
+from django.http import HttpResponse
 from django.views.decorators.http import require_GET, require_http_methods
-from django_htmx.http import HttpResponseClientRedirect
 
-from console import server_services
 from console.access import current_account, get_for_account, require_change
+from console.formats import human_size
+from console.htmx import ConsoleRequest, redirect_after_change, render_page
 from console.paging import PAGE_SIZES, configure_table, page_size
-from console.server_forms import ServerFilter, ServerImageForm, suggested_image_name
-from console.server_tables import ServerTable
-from console.servers import GpuServer
 from images.models import Image
-from images.pipeline.errors import human_size
+from servers import services as server_services
+from servers.filters import ServerFilter
+from servers.forms import ServerImageForm, suggested_image_name
+from servers.models import GpuServer
+from servers.tables import ServerImageTable, ServerTable
+
+SERVER_IMAGES_PAGE_SIZE = 10
 
 
-def _get_server(request: HttpRequest, pk) -> GpuServer:
+def _get_server(request: ConsoleRequest, pk) -> GpuServer:
     """A server of the current account, else 404 (never 403: IDs cannot be probed)."""
     return get_for_account(GpuServer.objects.select_related("image", "account"), request, pk=pk)
 
 
 @require_GET
-def server_list(request: HttpRequest) -> HttpResponse:
+def server_list(request: ConsoleRequest) -> HttpResponse:
     account = current_account(request)
     queryset = GpuServer.objects.filter(account=account).select_related("image")
     server_filter = ServerFilter(request.GET or None, queryset=queryset)
@@ -42,13 +42,7 @@ def server_list(request: HttpRequest) -> HttpResponse:
         "sort": request.GET.get("sort", ""),
         "filtered": filtered,
     }
-    template = "console/server_list.html"
-    if request.htmx and not request.htmx.boosted:
-        template, context["oob"] = "console/server_list.html#table", True
-    response = render(request, template, context)
-    # The same URL answers a page or a fragment: caches must keep them apart.
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render_page(request, "servers/server_list.html", context, fragment="table")
 
 
 def _image_context(server: GpuServer, form: ServerImageForm | None = None) -> dict:
@@ -65,7 +59,7 @@ def _image_context(server: GpuServer, form: ServerImageForm | None = None) -> di
 
 
 @require_GET
-def server_detail(request: HttpRequest, pk) -> HttpResponse:
+def server_detail(request: ConsoleRequest, pk) -> HttpResponse:
     server = _get_server(request, pk)
     account = current_account(request)
     context = {
@@ -73,16 +67,17 @@ def server_detail(request: HttpRequest, pk) -> HttpResponse:
         "image_visible": bool(
             server.image and Image.objects.visible_to(account).filter(pk=server.image_id).exists()
         ),
-        "server_images": [
-            (image, "-" if image.size is None else human_size(image.size))
-            for image in Image.objects.filter(account=account, source_server_id=server.pk)[:10]
-        ],
     }
-    return render(request, "console/server_detail.html", context)
+    images = ServerImageTable(
+        Image.objects.filter(account=account, source_server_id=server.pk), server=server
+    )
+    configure_table(request, images, SERVER_IMAGES_PAGE_SIZE)
+    context["images_table"] = images
+    return render_page(request, "servers/server_detail.html", context, fragment="images")
 
 
 @require_http_methods(["GET", "POST"])
-def server_create_image(request: HttpRequest, pk) -> HttpResponse:
+def server_create_image(request: ConsoleRequest, pk) -> HttpResponse:
     """The Create Image form: a popup on the detail page, or its own page without JS."""
     server = _get_server(request, pk)
     require_change(request)
@@ -110,9 +105,7 @@ def server_create_image(request: HttpRequest, pk) -> HttpResponse:
                     f"Image {image.name} is being created from server {server.name}. "
                     "It is queued and becomes Active once the disk is copied.",
                 )
-                if request.htmx:
-                    return HttpResponseClientRedirect(reverse("images:list"))
-                return redirect("images:list")
-    if request.htmx:
-        return render(request, "console/server_create_image.html#form", context, status=status)
-    return render(request, "console/server_create_image.html", context, status=status)
+                return redirect_after_change(request, "images:list")
+    return render_page(
+        request, "servers/server_create_image.html", context, fragment="form", status=status
+    )

@@ -14,18 +14,19 @@ from oslo_utils.imageutils import format_inspector
 
 from console import work_history
 from console.models import Account
-from console.servers import GpuServer
-from images.models import MAX_MIN_DISK_GB, Image
+from images.models import Image
+from images.rules import MAX_MIN_DISK_GB
 from images.services import NewImage, image_create
+from servers import history
+from servers.models import GpuServer
 
-EVENT_TOPIC = "CreateGpuServerImage"
-RESOURCE_TYPE = "GpuServer"
+TOPIC = work_history.Topic.CREATE_GPU_SERVER_IMAGE
 GB = 1 << 30
 # The qcow2 header (and the inspector's look at it) sits in the first bytes of the disk.
 _HEADER_READ = 4096
 
-ERROR_NOT_RUNNING = "Start the server to create an image from it."
-ERROR_DISK_MISSING = "The server's disk is not available; contact support."
+ERROR_NOT_RUNNING = str(history.NOT_RUNNING())
+ERROR_DISK_MISSING = str(history.DISK_MISSING())
 ERROR_OS_TYPE = "Select an OS type: the server was not created from an image the console knows."
 
 
@@ -73,7 +74,7 @@ def server_image_create(
     against the server and raises ValidationError; success writes the image's
     "CreateGpuServerImage" row and nothing else.
     """
-    refusal = None
+    refusal = reason = None
     with transaction.atomic():
         locked = (
             GpuServer.objects.select_for_update(of=("self",))
@@ -81,17 +82,19 @@ def server_image_create(
             .get(pk=server.pk, account=account)
         )
         if locked.status != GpuServer.Status.RUNNING:
-            refusal = ValidationError(ERROR_NOT_RUNNING, code="server_not_running")
+            reason = history.NOT_RUNNING()
+            refusal = ValidationError(str(reason), code="server_not_running")
         elif not locked.root_disk or not default_storage.exists(locked.root_disk):
-            refusal = ValidationError(ERROR_DISK_MISSING, code="server_disk_missing")
+            reason = history.DISK_MISSING()
+            refusal = ValidationError(str(reason), code="server_disk_missing")
         if refusal is not None:
             work_history.record(
                 account=account,
-                resource_type=RESOURCE_TYPE,
+                resource_type=work_history.ResourceType.GPU_SERVER,
                 resource_id=locked.pk,
                 resource_name=locked.name,
-                event_topic=EVENT_TOPIC,
-                details=f"Create Image {name} refused: {refusal.messages[0]}",
+                topic=TOPIC,
+                message=history.IMAGE_REFUSED(name=name, reason=reason),
                 result=work_history.FAILURE,
                 actor=actor,
             )
@@ -113,7 +116,7 @@ def server_image_create(
                 origin=Image.Origin.SERVER,
                 source_file=locked.root_disk,
                 source_server_id=locked.pk,
-                event_topic=EVENT_TOPIC,
+                topic=TOPIC,
             )
     # Raised after the commit so that the Failure row stays.
     raise refusal

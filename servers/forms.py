@@ -1,31 +1,14 @@
-"""Input of the GPU server pages: the list's filters and the Create Image popup."""
+"""Input of the GPU server pages: the Create Image popup and the staff's server form."""
 
 import re
 
-import django_filters
 from django import forms
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from console.servers import GpuServer
 from images.forms import ImageNameField, os_type_field
 from images.models import Image
-
-
-class ServerFilter(django_filters.FilterSet):
-    name = django_filters.CharFilter(
-        field_name="name",
-        lookup_expr="icontains",
-        label="Server name",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Search by name"}),
-    )
-    status = django_filters.ChoiceFilter(
-        choices=GpuServer.Status.choices, empty_label="All statuses", label="Status"
-    )
-
-    class Meta:
-        model = GpuServer
-        fields = ["name", "status"]
+from servers.models import GpuServer
 
 
 class ServerImageForm(forms.Form):

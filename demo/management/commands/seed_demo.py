@@ -172,9 +172,9 @@ class Command(BaseCommand):
         from django.core.files.base import ContentFile
         from django.core.files.storage import default_storage
 
-        from console.servers import GpuServer
         from images.models import Image
         from images.qcow2 import write_qcow2
+        from servers.models import GpuServer
 
         gib = 1 << 30
         running, stopped = GpuServer.Status.RUNNING, GpuServer.Status.STOPPED

@@ -1,0 +1,63 @@
+"""What an image's work history says, and the one place images write it.
+
+Import failures record the reason itself (a phrase of ``images.pipeline.errors``).
+"""
+
+from typing import Any
+
+from console import work_history
+from console.phrases import Message, phrase
+from images.models import Image
+from images.rules import FIELD_LABEL
+
+Topic = work_history.Topic
+
+CREATED_FROM_URL = phrase("image.created.url", "Created image {name} from {url}")
+CREATED_FROM_UPLOAD = phrase(
+    "image.created.upload", "Created image {name} from the uploaded file {file}"
+)
+CREATED_FROM_SERVER = phrase("image.created.server", "Created image {name} from a GPU server disk")
+CREATED_FROM_FILE = phrase("image.created.file", "Created image {name} from an uploaded file")
+IMPORT_QUEUED_AGAIN = phrase("image.import.queued_again", "Import queued again")
+DELETED = phrase("image.deleted", "Deleted image {name}")
+DELETE_REFUSED_PROTECTED = phrase(
+    "image.delete.refused_protected",
+    "Image {name} is protected and cannot be deleted. Turn Protected off first.",
+)
+DELETE_REFUSED_NOT_OWNER = phrase(
+    "image.delete.refused_not_owner",
+    "Image {name} is shared with your account; only its owner can delete it.",
+)
+FIELD_CHANGED = phrase("image.field.changed", "{field} changed from {old} to {new}")
+TAG_ADDED = phrase("image.tag.added", "Added tag {key}={value}")
+TAG_RENAMED = phrase("image.tag.renamed", "Changed tag {old_key}={old_value} to {key}={value}")
+TAG_VALUE_CHANGED = phrase("image.tag.value_changed", "Changed tag {key} from '{old}' to '{new}'")
+TAG_DELETED = phrase("image.tag.deleted", "Deleted tag {key}={value}")
+
+IMPORT_STARTED = phrase("image.import.started", "Import started (attempt {attempt} of {maximum})")
+IMPORT_SUCCEEDED = phrase(
+    "image.import.succeeded",
+    "Imported a {size} qcow2 image (virtual size {virtual_size}); sha512 {sha512}...",
+)
+IMPORT_STALLED = phrase(
+    "image.import.stalled",
+    "The import stopped responding (attempt {attempt} of {maximum}); queued again",
+)
+
+
+def field_changed(field: str, old: Message | str, new: Message | str) -> Message:
+    return FIELD_CHANGED(field=FIELD_LABEL(field=field), old=old, new=new)
+
+
+def record_image(image: Image, topic: Topic, message: Message, *, actor, **kwargs: Any) -> None:
+    """One work-history row about ``image`` (inside the caller's transaction)."""
+    work_history.record(
+        account=image.account,
+        resource_type=work_history.ResourceType.IMAGE,
+        resource_id=image.id,
+        resource_name=image.name,
+        topic=topic,
+        message=message,
+        actor=actor,
+        **kwargs,
+    )

@@ -1,0 +1,104 @@
+"""The rules of an image, each written once.
+
+The model's constraints, the forms, the services, the tables and the templates (through
+``TEMPLATE_RULES`` in their context) all take them from here; the rules that need the
+model's choices (which images may be shared, what counts as a staged upload) are methods
+of :class:`images.models.Image`.
+"""
+
+import re
+from dataclasses import dataclass
+
+from console.formats import GIGABYTES
+from console.phrases import Message, phrase
+
+# --- Name ----------------------------------------------------------------------------
+NAME_MAX = 255
+NAME_PATTERN = r"^[A-Za-z0-9 _-]{1,255}$"
+NAME_RE = re.compile(NAME_PATTERN)
+MSG_NAME = "Use 1 to 255 characters: English letters, digits, spaces, - and _."
+NAME_HELP = "1-255 characters: English letters, digits, space, - and _"
+
+# --- Minimum Disk / Minimum RAM (whole GB) ---------------------------------------------
+MAX_MIN_DISK_GB = 12_288
+MAX_MIN_RAM_GB = 2_097_151
+
+# --- Tags ----------------------------------------------------------------------------
+MAX_TAGS = 50
+TAG_KEY_MAX = 128
+TAG_VALUE_MAX = 256
+MSG_TAG_KEY = f"Tag keys are 1 to {TAG_KEY_MAX} characters."
+MSG_TAG_VALUE = f"Tag values are at most {TAG_VALUE_MAX} characters."
+MSG_TAG_DUPLICATE = "Tag keys must be unique: {key} is used more than once."
+MSG_TAG_COUNT = f"An image can have at most {MAX_TAGS} tags."
+MSG_TAG_LIMIT = (
+    f"This image already has {MAX_TAGS} tags, the most an image can have. "
+    "Delete a tag before adding another."
+)
+MSG_TAG_KEY_TAKEN = "This image already has a tag with the key {key}."
+
+
+def clean_tag(key: str | None, value: str | None) -> tuple[str, str]:
+    """A tag's key and value as stored (trimmed); ValueError with the message if invalid."""
+    key, value = (key or "").strip(), (value or "").strip()
+    if not 1 <= len(key) <= TAG_KEY_MAX:
+        raise ValueError(MSG_TAG_KEY)
+    if len(value) > TAG_VALUE_MAX:
+        raise ValueError(MSG_TAG_VALUE)
+    return key, value
+
+
+# --- Staged browser uploads ------------------------------------------------------------
+# Browser uploads wait in storage under this prefix until the worker has imported them.
+STAGED_UPLOAD_PREFIX = "uploads/"
+
+
+# --- Fields a member may change after creation -----------------------------------------
+@dataclass(frozen=True)
+class EditableField:
+    slug: str  # in the URL
+    name: str  # model field
+    label: str
+
+
+EDITABLE_FIELDS: dict[str, EditableField] = {
+    f.name: f
+    for f in (
+        EditableField("min-disk", "min_disk_gb", "Minimum Disk"),
+        EditableField("min-ram", "min_ram_gb", "Minimum RAM"),
+        EditableField("visibility", "visibility", "Visibility"),
+        EditableField("protected", "protected", "Protected"),
+    )
+}
+
+FIELD_LABEL = phrase(
+    "image.field", "{field}", labels={"field": {f.name: f.label for f in EDITABLE_FIELDS.values()}}
+)
+ON = phrase("image.protected.on", "On")
+OFF = phrase("image.protected.off", "Off")
+
+
+def display(field: str, value) -> str:
+    """An editable field's value as the console shows it: ``1,024 GB``, ``On``, ``Shared``."""
+    return str(display_message(field, value))
+
+
+def display_message(field: str, value) -> Message | str:
+    """The same, kept as data for the work history."""
+    if field in ("min_disk_gb", "min_ram_gb"):
+        return GIGABYTES(n=value)
+    if field == "protected":
+        return ON() if value else OFF()
+    return str(value)
+
+
+# --- What templates read --------------------------------------------------------------
+@dataclass(frozen=True)
+class TemplateRules:
+    max_tags: int = MAX_TAGS
+    tag_key_max: int = TAG_KEY_MAX
+    tag_value_max: int = TAG_VALUE_MAX
+    name_max: int = NAME_MAX
+
+
+TEMPLATE_RULES = TemplateRules()

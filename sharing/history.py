@@ -1,0 +1,54 @@
+"""What sharing writes into an image's work history, and why a share was refused.
+
+The refusals are phrases too: the same words are the share form's error and, kept as data,
+the reason in the refused request's history row.
+"""
+
+from console.phrases import phrase
+from sharing.models import Share
+
+STATUS_LABELS = {"labels": {"status": Share.Status}}
+
+REQUESTED = phrase("share.requested", "Shared image {name} with account {account} (Pending)")
+REFUSED = phrase("share.refused", "Refused to share with account {account}: {reason}")
+ACCEPTED = phrase("share.accepted", "Account {account} accepted the share of image {name}")
+REJECTED = phrase("share.rejected", "Account {account} rejected the share of image {name}")
+REMOVED = phrase("share.removed", "Account {account} removed image {name} from its list (Rejected)")
+STOPPED = phrase(
+    "share.stopped",
+    "Stopped sharing image {name} with account {account} (was {status})",
+    **STATUS_LABELS,
+)
+STOPPED_PRIVATE = phrase(
+    "share.stopped_private",
+    "Stopped sharing with account {account} ({status}) because Visibility changed to Private",
+    **STATUS_LABELS,
+)
+
+MALFORMED_ACCOUNT_ID = phrase(
+    "share.refusal.malformed_account_id",
+    "Enter a valid account ID: 1 to 64 characters of English letters, digits and hyphens (-).",
+)
+PRIVATE = phrase(
+    "share.refusal.private",
+    "Image {name} is Private. Change its Visibility to Shared before sharing it with "
+    "another account.",
+)
+SERVER_ORIGIN = phrase(
+    "share.refusal.server_origin",
+    "Image {name} was created from a GPU server. Only uploaded images (imported from an "
+    "image file) can be shared with another account.",
+)
+OWN_ACCOUNT = phrase(
+    "share.refusal.own_account",
+    "This is the ID of your own account, which already has the image. Enter the ID of "
+    "another account.",
+)
+ALREADY_SHARED = phrase(
+    "share.refusal.already_shared",
+    "Image {name} already has a share for account {account_id}. Delete that share in "
+    "Sharing status first to share it again.",
+)
+
+# Why an image cannot be shared at all, by the code of the image rule it breaks.
+BLOCKERS = {"server_origin": SERVER_ORIGIN, "private": PRIVATE}

@@ -1,0 +1,114 @@
+"""Pending shares: what other accounts shared with the current account."""
+
+import django_tables2 as tables
+from django.middleware.csrf import get_token
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from console.formats import human_size as human_bytes
+from console.paging import HtmxTable
+from sharing.models import Share
+
+
+class PendingShareTable(HtmxTable):
+    name = tables.Column(verbose_name="Image name", accessor="image__name")
+    image_id = tables.Column(verbose_name="Image ID")
+    owner = tables.Column(verbose_name="Shared by", accessor="image__account__name")
+    os_type = tables.Column(verbose_name="OS type", accessor="image__os_type")
+    size = tables.Column(
+        verbose_name="Size", accessor="image__size", attrs={"td": {"class": "nowrap"}}
+    )
+    modified_at = tables.Column(verbose_name="Requested", attrs={"td": {"class": "nowrap"}})
+    actions = tables.Column(
+        verbose_name="Actions",
+        accessor="image_id",
+        attrs={
+            "th": {"class": "col-actions"},
+            "td": {"class": "col-actions"},
+        },
+    )
+
+    htmx_target = "#pending-section"
+    empty_title = "No pending shares"
+
+    class Meta(HtmxTable.Meta):
+        model = Share
+        fields = ("name", "image_id", "owner", "os_type", "size", "modified_at", "actions")
+        attrs = {"class": "table", "id": "pending-shares"}
+        row_attrs = {"id": lambda record: f"pending-share-{record.image_id}"}
+        orderable = False
+
+    def __init__(self, *args, request, account, can_change: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+        if not can_change:
+            self.columns.hide("actions")
+        hint = (
+            "When another account shares an image with {}, it waits here until you accept or "
+            "reject it."
+        )
+        self.empty_hint = format_html(hint, account.name)
+        if can_change:
+            self.empty_hint = format_html(
+                '{} If you were given an Image ID, use <a href="{}">Get Image Share</a>.',
+                self.empty_hint,
+                reverse("sharing:receive"),
+            )
+
+    def render_name(self, value: str) -> SafeString:
+        return format_html("<strong>{}</strong>", value)
+
+    def render_image_id(self, value) -> SafeString:
+        return format_html(
+            '<span class="mono truncate image-id" title="{0}">{0}</span> <button type="button" '
+            'class="icon-btn" data-copy="{0}" aria-label="Copy Image ID" title="Copy Image ID">'
+            "</button>",
+            value,
+        )
+
+    def render_owner(self, record: Share, value: str) -> SafeString:
+        return format_html(
+            '{}<div class="small muted"><span class="mono truncate owner-id" title="{}">{}</span>'
+            "</div>",
+            value,
+            record.image.account_id,
+            record.image.account_id,
+        )
+
+    def render_os_type(self, record: Share) -> str:
+        return record.image.get_os_type_display()
+
+    def render_size(self, value: int | None) -> str:
+        return human_bytes(value)
+
+    def render_modified_at(self, record: Share, value) -> SafeString:
+        when = timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        if record.requested_by is None:
+            return format_html("{}", when)
+        by = record.requested_by.get_full_name() or record.requested_by.get_username()
+        return format_html('{}<div class="small muted">by {}</div>', when, by)
+
+    def render_actions(self, record: Share) -> SafeString:
+        csrf = get_token(self.request)
+        forms = []
+        for url_name, label, css in (
+            ("sharing:accept", "Accept", "btn-primary"),
+            ("sharing:reject", "Reject", "btn-danger-outline"),
+        ):
+            url = reverse(url_name, args=[record.image_id])
+            forms.append(
+                format_html(
+                    '<form method="post" action="{0}" hx-post="{0}" hx-target="#pending-section" '
+                    'hx-swap="outerHTML"><input type="hidden" name="csrfmiddlewaretoken" '
+                    'value="{1}"><button type="submit" class="btn btn-small {2}" '
+                    'aria-label="{3} {4}">{3}</button></form>',
+                    url,
+                    csrf,
+                    css,
+                    label,
+                    record.image.name,
+                )
+            )
+        return format_html('<div class="row-actions">{}{}</div>', *forms)
