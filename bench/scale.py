@@ -47,7 +47,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DATA_VERSION = "3"
+DATA_VERSION = "4"
 PG = "postgres://postgres@127.0.0.1:5432"
 BIG_ID = "5ca1eb19000000000000000000000001"
 SMALL_ID = "5ca1eb19000000000000000000000002"
@@ -88,18 +88,22 @@ def log(text: str) -> None:
 
 
 def _ensure_database(name: str) -> bool:
-    """Create the database if missing; True when it already holds this data set."""
+    """Create the database if missing (or holding another version of the data set, which
+    is dropped first); True when it already holds this data set."""
     import psycopg
 
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-            return False
-    with psycopg.connect(f"{PG}/{name}", autocommit=True) as conn:
-        conn.execute("CREATE TABLE IF NOT EXISTS scale_bench_marker (version text)")
-        row = conn.execute("SELECT version FROM scale_bench_marker").fetchone()
-    return bool(row and row[0] == DATA_VERSION)
+    if exists:
+        with psycopg.connect(f"{PG}/{name}", autocommit=True) as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS scale_bench_marker (version text)")
+            row = conn.execute("SELECT version FROM scale_bench_marker").fetchone()
+        if row and row[0] == DATA_VERSION:
+            return True
+        _drop_database(name)
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return False
 
 
 def _drop_database(name: str) -> None:
@@ -119,6 +123,8 @@ def _copy(conn, model, rows, fields: list[str]) -> int:
         if field.name not in given:
             default = field.get_default()
             defaults[field.column] = default
+    from psycopg.types.json import Jsonb
+
     columns = [f.column for f in concrete]
     order = [(f.column, given.get(f.name)) for f in concrete]
     count = 0
@@ -126,9 +132,10 @@ def _copy(conn, model, rows, fields: list[str]) -> int:
         quoted = ", ".join(f'"{c}"' for c in columns)
         with cursor.copy(f'COPY "{model._meta.db_table}" ({quoted}) FROM STDIN') as copy:
             for row in rows:
-                copy.write_row(
-                    [row[index] if index is not None else defaults[col] for col, index in order]
-                )
+                values = [
+                    row[index] if index is not None else defaults[col] for col, index in order
+                ]
+                copy.write_row([Jsonb(v) if isinstance(v, dict) else v for v in values])
                 count += 1
     return count
 
@@ -257,7 +264,7 @@ def build(db_name: str) -> None:
                 str(row[0]),
                 row[2],
                 topics[(i * 13) % len(topics)],
-                f"Tag env was set to value-{i % 997}.",
+                {"code": "text", "params": {"text": f"Tag env was set to value-{i % 997}."}},
                 "Failure" if i % 33 == 0 else "Success",
                 str(admin.pk),
                 "scale-admin",
@@ -273,7 +280,7 @@ def build(db_name: str) -> None:
                 str(row[0]),
                 row[2],
                 topics[(i * 7) % len(topics)],
-                "Image was created.",
+                {"code": "text", "params": {"text": "Image was created."}},
                 "Success",
                 "system",
                 "system",
@@ -283,7 +290,7 @@ def build(db_name: str) -> None:
 
     history_fields = [
         "work_time", "account", "resource_type", "resource_id", "resource_name",
-        "event_topic", "work_details", "result", "worker_id", "worker_name", "worker_email",
+        "event_topic", "details", "result", "worker_id", "worker_name", "worker_email",
         "region",
     ]  # fmt: skip
     log(f"  work history: {_copy(conn, WorkHistory, history(), history_fields):,}")
