@@ -26,7 +26,7 @@ echo "No Python 3.12 or newer found. Install Python 3.12+ (or pyenv install 3.13
 exit 1
 endef
 
-.PHONY: help venv run test lint fmt bench clean
+.PHONY: help venv run test lint fmt bench bench-scale bench-workers clean
 
 help:
 	@echo "make run    start the console at http://127.0.0.1:$(PORT) with a worker and beat"
@@ -65,6 +65,13 @@ test: lint
 bench: $(STAMP)
 	$(VPY) bench/import_throughput.py
 	$(VPY) bench/upload_memory.py
+
+# PostgreSQL at 127.0.0.1:5432 (user postgres); the data set stays in scale_bench.
+bench-scale: $(STAMP)
+	$(VPY) bench/scale.py
+
+bench-workers: $(STAMP)
+	$(VPY) bench/worker_concurrency.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
