@@ -539,7 +539,7 @@ class _SkipTiming(Exception):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", default="scale_bench", help="database name (scale_*)")
-    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds (>= 7)")
+    parser.add_argument("--rounds", type=int, default=11, help="interleaved rounds (>= 7)")
     parser.add_argument("--load-seconds", type=float, default=5.0)
     parser.add_argument("--rebuild", action="store_true", help="drop and build the data again")
     parser.add_argument("--plans", type=Path, help="write every EXPLAIN ANALYZE to this file")
