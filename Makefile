@@ -44,9 +44,12 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# Production-like on one machine: DEBUG off unless DEBUG=true is given, gunicorn serving
+# the collected static files (whitenoise), plain http on 127.0.0.1.
 run: $(STAMP)
 	$(VPY) manage.py migrate --no-input
-	$(VPY) manage.py seed_demo
+	$(VPY) manage.py collectstatic --no-input --verbosity 0
+	$(VPY) manage.py seed_demo --known-passwords
 	@echo "Console: http://127.0.0.1:$(PORT)  (Ctrl-C stops the web server, worker and beat)"
 	CONSOLE_PORT=$(PORT) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho -f Procfile start
 

@@ -45,6 +45,8 @@ def main() -> None:
         "CONSOLE_TASK_QUEUE": f"bench-{os.getpid()}",
         "CONSOLE_MAX_IMAGE_BYTES": str(64 * GIB),
         "DJANGO_SETTINGS_MODULE": "console.settings",
+        # runserver is a development server: it serves static files only with DEBUG.
+        "DEBUG": "true",
     }
     env.pop("DATABASE_URL", None)
     os.environ.update(env)

@@ -120,10 +120,11 @@ class ActivityFilterForm(HistoryFilterForm):
             return queryset
         data = self.cleaned_data
         # The dates are days of the console's time zone; "To" includes its whole day.
-        if data.get("date_from"):
-            queryset = queryset.filter(work_time__gte=_start_of_day(data["date_from"]))
-        if data.get("date_to"):
-            end = _start_of_day(data["date_to"] + datetime.timedelta(days=1))
+        # A bound past the datetimes the database can hold (the calendar's first or
+        # last day, shifted by the time zone) bounds nothing.
+        if data.get("date_from") and (start := _start_of_day(data["date_from"])):
+            queryset = queryset.filter(work_time__gte=start)
+        if data.get("date_to") and (end := _start_of_day(data["date_to"], days_later=1)):
             queryset = queryset.filter(work_time__lt=end)
         if resource := (data.get("resource") or "").strip():
             queryset = queryset.filter(
@@ -132,8 +133,16 @@ class ActivityFilterForm(HistoryFilterForm):
         return queryset
 
 
-def _start_of_day(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+def _start_of_day(day: datetime.date, days_later: int = 0) -> datetime.datetime | None:
+    """The start of ``day`` (plus ``days_later``) in the console's time zone, or None
+    when that instant lies outside the years 1-9999 in UTC."""
+    try:
+        start = timezone.make_aware(
+            datetime.datetime.combine(day + datetime.timedelta(days=days_later), datetime.time.min)
+        )
+        return start.astimezone(datetime.UTC)
+    except OverflowError:
+        return None
 
 
 @require_GET

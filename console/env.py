@@ -7,7 +7,9 @@ silently ignored.
 """
 
 import os
+import secrets
 from collections.abc import Mapping
+from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -93,4 +95,33 @@ def env_redis_url(name: str, environ: Mapping[str, str] | None = None) -> str | 
         return None
     if not value.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured(f"{name} must be a redis:// or rediss:// URL (got {value!r}).")
+    return value
+
+
+def generated_secret(path: Path) -> str:
+    """The secret kept in ``path``, made once (random, readable by this user only) when
+    the file does not exist yet. Concurrent first starts agree on one secret: the file
+    appears whole or not at all."""
+    try:
+        return _read_secret(path)
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secrets.token_urlsafe(50) + "\n")
+    try:
+        os.link(draft, path)  # fails if another process got there first
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> str:
+    value = path.read_text().strip()
+    if len(value) < 50:
+        raise ImproperlyConfigured(f"{path} must hold a secret of at least 50 characters.")
     return value

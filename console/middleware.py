@@ -1,9 +1,11 @@
-"""Request-scoped tenancy and htmx message delivery."""
+"""Request-scoped tenancy, htmx message delivery and the security headers of every
+answer."""
 
 from collections.abc import Callable
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.middleware.security import SecurityMiddleware
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
@@ -16,6 +18,20 @@ def account_not_required(view: Callable) -> Callable:
     """Mark a view that signed-in users without any membership may open."""
     view.account_not_required = True
     return view
+
+
+class SecurityHeadersMiddleware(SecurityMiddleware):
+    """The response headers of Django's SecurityMiddleware (nosniff, Referrer-Policy,
+    Cross-Origin-Opener-Policy, HSTS), outermost, without its https redirect.
+
+    SecurityMiddleware reads the Host header to redirect to https; a Host not in
+    ALLOWED_HOSTS makes that raise, and the 400 answer then skips SecurityMiddleware's
+    own headers. This one sees every answer. Setting a header twice is harmless: each
+    is set only when missing.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        return None
 
 
 class CurrentAccountMiddleware:

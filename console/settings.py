@@ -8,6 +8,7 @@ defaults (SQLite, a filesystem Celery broker and file storage, all under
 switch to production parts.
 """
 
+import datetime
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -20,19 +21,33 @@ from console.env import (
     env_list,
     env_redis_url,
     env_str,
+    generated_secret,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CONSOLE_VAR_DIR", str(BASE_DIR / "var")))
 
-DEBUG = env_bool("DEBUG", True)
+# Off unless asked for (DEBUG=true, development): error pages never show tracebacks or
+# URL patterns by accident.
+DEBUG = env_bool("DEBUG", False)
 
-_DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
-SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET_KEY if DEBUG else "")
-if not SECRET_KEY or (not DEBUG and SECRET_KEY == _DEV_SECRET_KEY):
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false.")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+# Served on this machine alone (`make run`): plain http, and a secret key of its own.
+LOCAL_ONLY = all(host in {"127.0.0.1", "localhost", "[::1]", "::1"} for host in ALLOWED_HOSTS)
+# Served to others: https only (redirect, secure cookies, HSTS).
+CONSOLE_HTTPS = env_bool("CONSOLE_HTTPS", not DEBUG and not LOCAL_ONLY)
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not (DEBUG or LOCAL_ONLY):
+        # Every web process must sign with the same key: one generated per machine
+        # would sign people out whenever the load balancer switches machines.
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is false and the console is served beyond "
+            "this machine (ALLOWED_HOSTS)."
+        )
+    SECRET_KEY = generated_secret(VAR_DIR / "secret_key")
+
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # The SRN of a resource: srn:{offering}::{account_id}:{region}::gpuserver:image/{id}
@@ -49,6 +64,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tables2",
     "django_filters",
+    "axes",
     "console",
     "images",
     "sharing",
@@ -57,23 +73,26 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The header middlewares come first so that every answer carries their headers:
+    # static files (whitenoise answers below them) and errors raised by any middleware
+    # further down, such as a 400 for a Host header not in ALLOWED_HOSTS.
+    "console.middleware.SecurityHeadersMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "console.middleware.CurrentAccountMiddleware",
     "console.middleware.HtmxMessagesMiddleware",
+    # Last, as axes asks: it turns a locked sign-in into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
-
-if not DEBUG:
-    # Production serves its collected static files itself (``collectstatic`` first).
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "console.urls"
 WSGI_APPLICATION = "console.wsgi.application"
@@ -131,6 +150,31 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "images:list"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in throttling (django-axes): 10 failures for one user name from one address
+# lock that pair for 15 minutes, on the console's and the admin's sign-in. The count
+# lives in the database, shared by every web process on every machine.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("CONSOLE_SIGNIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=env_int("CONSOLE_SIGNIN_LOCK_MINUTES", 15, minimum=1)
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts while locked neither count nor extend the lock: it ends 15 minutes after
+# the failure that set it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "console.signin.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "console.signin.client_ip"
+AXES_USERNAME_CALLABLE = "console.signin.client_username"
+AXES_VERBOSE = False
+# Load balancers in front of the web servers that append the client's address to
+# X-Forwarded-For (0: the peer address is the client's).
+CONSOLE_TRUSTED_PROXIES = env_int("CONSOLE_TRUSTED_PROXIES", 0, minimum=0)
 
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -247,7 +291,7 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
 }
-if not DEBUG:
+if CONSOLE_HTTPS:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -40,6 +40,8 @@ SHARE_BLOCKED_VIEWER = "Viewers have read-only access"
 SHARE_BLOCKED_HINTS = {
     "server_origin": "Images made from a GPU server cannot be shared",
     "private": "Set Visibility to Shared to share this image",
+    "importing": "Only an Active image can be shared: wait for the import",
+    "import_failed": "Only an Active image can be shared: retry the import first",
 }
 
 

@@ -24,6 +24,8 @@ DELETE_REFUSED_PROTECTED = phrase(
     "image.delete.refused_protected",
     "Image {name} is protected and cannot be deleted. Turn Protected off first.",
 )
+# No longer written (a receiver's refusal stays out of the owner's history); kept so
+# that rows written before read as they did.
 DELETE_REFUSED_NOT_OWNER = phrase(
     "image.delete.refused_not_owner",
     "Image {name} is shared with your account; only its owner can delete it.",

@@ -4,6 +4,7 @@ import operator
 import uuid
 from collections.abc import Callable
 from functools import reduce
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import models
@@ -29,6 +30,19 @@ class OsType(models.TextChoices):
     RHEL = "rhel", "RHEL"
     ROCKY = "rocky", "Rocky Linux"
     UBUNTU = "ubuntu", "Ubuntu"
+
+
+def url_without_secrets(url: str) -> str:
+    """What pages show of an image file URL: no user info, query string or fragment,
+    where a signed URL carries its credentials and signature. The database keeps the
+    URL whole, for Retry import."""
+    try:
+        parts = urlsplit(url)
+        host = parts.netloc.rpartition("@")[2]
+        parts.port  # noqa: B018 (raises ValueError for a malformed port)
+    except ValueError:
+        return ""
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 # Accounts read images of other accounts when an app above this one grants it (sharing
@@ -231,10 +245,14 @@ class Image(models.Model):
 
     @classmethod
     def shareable_q(cls, prefix: str = "") -> Q:
-        """Images that may be shared with another account: uploaded and Shared (``prefix``
-        names the image from a related model, e.g. ``"image__"``)."""
+        """Images that may be shared with another account: uploaded, Shared and Active
+        (``prefix`` names the image from a related model, e.g. ``"image__"``)."""
         return Q(
-            **{f"{prefix}origin": cls.Origin.UPLOAD, f"{prefix}visibility": cls.Visibility.SHARED}
+            **{
+                f"{prefix}origin": cls.Origin.UPLOAD,
+                f"{prefix}visibility": cls.Visibility.SHARED,
+                f"{prefix}status": cls.Status.ACTIVE,
+            }
         )
 
     def share_blocker(self) -> str:
@@ -244,6 +262,11 @@ class Image(models.Model):
             return "server_origin"
         if self.visibility != self.Visibility.SHARED:
             return "private"
+        # A receiver gets a usable image or nothing: no size, no status, nothing to boot.
+        if self.status == self.Status.ERROR:
+            return "import_failed"
+        if self.status != self.Status.ACTIVE:
+            return "importing"
         return ""
 
     @property
@@ -265,6 +288,10 @@ class Image(models.Model):
             f"srn:{settings.CONSOLE_OFFERING}::{self.account_id}:{settings.CONSOLE_REGION}"
             f"::gpuserver:image/{self.id}"
         )
+
+    @property
+    def file_url_shown(self) -> str:
+        return url_without_secrets(self.file_url)
 
     @property
     def is_settled(self) -> bool:

@@ -36,6 +36,7 @@ MSG_TAG_LIMIT = (
     "Delete a tag before adding another."
 )
 MSG_TAG_KEY_TAKEN = "This image already has a tag with the key {key}."
+MSG_TAG_NUL = "Tag keys and values cannot contain null characters."
 
 
 def clean_tag(key: str | None, value: str | None) -> tuple[str, str]:
@@ -45,6 +46,8 @@ def clean_tag(key: str | None, value: str | None) -> tuple[str, str]:
         raise ValueError(MSG_TAG_KEY)
     if len(value) > TAG_VALUE_MAX:
         raise ValueError(MSG_TAG_VALUE)
+    if "\x00" in key or "\x00" in value:  # PostgreSQL cannot store it
+        raise ValueError(MSG_TAG_NUL)
     return key, value
 
 

@@ -19,21 +19,24 @@ from console import work_history
 from console.models import Account
 from images import history
 from images.history import Topic, record_image
-from images.models import Image, Tag
+from images.models import Image, Tag, url_without_secrets
 from images.rules import (
     MAX_MIN_DISK_GB,
     MAX_MIN_RAM_GB,
     MAX_TAGS,
+    MSG_NAME,
     MSG_TAG_COUNT,
     MSG_TAG_DUPLICATE,
     MSG_TAG_KEY_TAKEN,
     MSG_TAG_LIMIT,
+    NAME_RE,
     STAGED_UPLOAD_PREFIX,
     clean_tag,
     display_message,
 )
 
 ERROR_NOT_RETRYABLE = "Only an image whose import failed can be imported again."
+ERROR_NAME = f"Image name: {MSG_NAME}"
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,8 @@ def image_create(
     topic: Topic = Topic.CREATE_IMAGE,
 ) -> Image:
     """Create an image in Queued and enqueue its import once the row is committed."""
+    if not NAME_RE.fullmatch(new.name or ""):
+        raise ValidationError(ERROR_NAME, code="invalid_name")
     _check_tags(new.tags)
     staged = stage_upload(upload) if upload is not None else ""
     try:
@@ -113,7 +118,10 @@ def image_create(
             )
             Tag.objects.bulk_create(Tag(image=image, key=k, value=v) for k, v in new.tags)
             if new.file_url:
-                created = history.CREATED_FROM_URL(name=image.name, url=new.file_url)
+                # History is read and downloaded by every member: never a signed URL's
+                # credentials.
+                url = url_without_secrets(new.file_url)
+                created = history.CREATED_FROM_URL(name=image.name, url=url)
             elif upload is not None:
                 created = history.CREATED_FROM_UPLOAD(name=image.name, file=upload.name)
             elif origin == Image.Origin.SERVER:
@@ -168,8 +176,9 @@ def image_delete(*, image_id, account: Account, actor) -> tuple[str, str]:
 
     The row is locked first, so a concurrent request turning Protected on either
     lands before (and the delete is refused) or waits until the image is gone. A
-    refusal is recorded as a Failure. Stored files go once the deletion commits; an
-    import still running notices the image is gone and removes its own file.
+    member's refusal is recorded as a Failure; a receiver's is not recorded. Stored
+    files go once the deletion commits; an import still running notices the image is
+    gone and removes its own file.
     """
     from images.pipeline.storage import delete_image_file
 
@@ -184,13 +193,8 @@ def image_delete(*, image_id, account: Account, actor) -> tuple[str, str]:
         if image is None:
             return DeleteOutcome.NOT_FOUND, ""
         if image.account_id != account.id:
-            record_image(
-                image,
-                Topic.DELETE_IMAGE,
-                history.DELETE_REFUSED_NOT_OWNER(name=image.name),
-                actor=actor,
-                result=work_history.FAILURE,
-            )
+            # Only members of the owning account write into its history: a receiver's
+            # refusal would flood it with another account's users, without limit.
             return DeleteOutcome.NOT_YOURS, image.name
         if image.protected:
             record_image(

@@ -102,6 +102,12 @@ def tag_suggestions(request: ConsoleRequest, part: str) -> HttpResponse:
     """<option>s for the key or value datalist: what the current account's own images
     already use, starting with what was typed. Fired per keystroke, so it walks the
     account's tag index one distinct value at a time instead of reading every tag."""
+    if part not in ("key", "value"):
+        raise Http404("Unknown suggestion list.")
+    if any("\x00" in request.GET.get(name, "") for name in ("key", "value")):
+        # No tag holds a NUL character (the forms refuse it) and PostgreSQL cannot
+        # even compare one: nothing to suggest.
+        return render(request, "images/_tag_suggestions.html", {"options": []})
     account = current_account(request)
     if part == "key":
         options = distinct_values(
@@ -111,7 +117,7 @@ def tag_suggestions(request: ConsoleRequest, part: str) -> HttpResponse:
             prefix=request.GET.get("key", "").strip(),
             limit=MAX_SUGGESTIONS,
         )
-    elif part == "value":
+    else:
         where = {"account": account.id}
         if key := request.GET.get("key", "").strip():
             where["key"] = key
@@ -123,6 +129,4 @@ def tag_suggestions(request: ConsoleRequest, part: str) -> HttpResponse:
             skip_empty=True,
             limit=MAX_SUGGESTIONS,
         )
-    else:
-        raise Http404("Unknown suggestion list.")
     return render(request, "images/_tag_suggestions.html", {"options": options})

@@ -11,6 +11,8 @@ STATUS_LABELS = {"labels": {"status": Share.Status}}
 
 REQUESTED = phrase("share.requested", "Shared image {name} with account {account} (Pending)")
 REFUSED = phrase("share.refused", "Refused to share with account {account}: {reason}")
+# A malformed account ID is not repeated: it can hold anything, NUL included.
+REFUSED_MALFORMED = phrase("share.refused_malformed", "Refused to share: {reason}")
 ACCEPTED = phrase("share.accepted", "Account {account} accepted the share of image {name}")
 REJECTED = phrase("share.rejected", "Account {account} rejected the share of image {name}")
 REMOVED = phrase("share.removed", "Account {account} removed image {name} from its list (Rejected)")
@@ -39,6 +41,16 @@ SERVER_ORIGIN = phrase(
     "Image {name} was created from a GPU server. Only uploaded images (imported from an "
     "image file) can be shared with another account.",
 )
+IMPORTING = phrase(
+    "share.refusal.importing",
+    "Image {name} is not Active yet. Only an Active image can be shared: wait until its "
+    "import completes.",
+)
+IMPORT_FAILED = phrase(
+    "share.refusal.import_failed",
+    "Image {name} could not be imported. Only an Active image can be shared: retry its "
+    "import first.",
+)
 OWN_ACCOUNT = phrase(
     "share.refusal.own_account",
     "This is the ID of your own account, which already has the image. Enter the ID of "
@@ -51,4 +63,9 @@ ALREADY_SHARED = phrase(
 )
 
 # Why an image cannot be shared at all, by the code of the image rule it breaks.
-BLOCKERS = {"server_origin": SERVER_ORIGIN, "private": PRIVATE}
+BLOCKERS = {
+    "server_origin": SERVER_ORIGIN,
+    "private": PRIVATE,
+    "importing": IMPORTING,
+    "import_failed": IMPORT_FAILED,
+}

@@ -91,7 +91,9 @@ def share_create(*, image: Image, target_account_id: str, actor) -> Share:
             record_image(
                 locked,
                 Topic.CREATE_IMAGE_MEMBER,
-                history.REFUSED(account=target[:64], reason=refusal.reason),
+                history.REFUSED_MALFORMED(reason=refusal.reason)
+                if refusal.code == "malformed_account_id"
+                else history.REFUSED(account=target, reason=refusal.reason),
                 actor=actor,
                 result=work_history.FAILURE,
             )

@@ -83,12 +83,10 @@ class PendingShareTable(HtmxTable):
     def render_size(self, value: int | None) -> str:
         return human_bytes(value)
 
-    def render_modified_at(self, record: Share, value) -> SafeString:
-        when = timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-        if record.requested_by is None:
-            return format_html("{}", when)
-        by = record.requested_by.get_full_name() or record.requested_by.get_username()
-        return format_html('{}<div class="small muted">by {}</div>', when, by)
+    def render_modified_at(self, value) -> str:
+        # Only the time: who requested it is the owning account's business (its users'
+        # names stay with it); "Shared by" names the account.
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
     def render_actions(self, record: Share) -> SafeString:
         csrf = get_token(self.request)

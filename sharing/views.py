@@ -121,7 +121,7 @@ def _pending_context(request: ConsoleRequest, **extra) -> dict:
     account = current_account(request)
     shares = (
         Share.objects.pending_for(account)
-        .select_related("image", "image__account", "requested_by")
+        .select_related("image", "image__account")
         .order_by("-modified_at", "-id")
     )
     table = PendingShareTable(

@@ -38,6 +38,14 @@ def pytest_configure(config: pytest.Config) -> None:
     # Worker and live-server threads open their own connections; closing each after
     # use lets the test database be dropped at the end of the run.
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # The suite runs without `collectstatic`: static files come from their folders, as
+    # in development, while everything else keeps the production settings (DEBUG off).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.STATIC_ROOT = None
 
 
 pytest_plugins = [

@@ -68,10 +68,22 @@ def test_it_reports_mixed_results_per_image(world, alice_client):
     assert Image.objects.filter(pk__in=[protected.pk, shared.pk]).count() == 2
     assert _rows(plain, "Success")
     assert _rows(protected, "Failure")
-    (refusal,) = _rows(shared, "Failure")
-    # The refusal is written to the owner's history, with the refused worker.
-    assert refusal.account_id == world.beta.id
-    assert refusal.worker_id == str(world.alice.pk)
+    assert not _rows(shared)
+
+
+def test_it_writes_nothing_into_the_owner_history_for_a_receiver(world, alice_client):
+    """Only members of the owning account write into its history: a receiver's refused
+    deletes, however many, leave the owner's history (and the receiver's name and
+    e-mail) alone."""
+    shared = _shared_with_acme(world)
+    for _ in range(3):
+        response = alice_client.post(URL, {"image_ids": [shared.pk], "confirm": "yes"})
+        assert "Not deleted: the image is shared with you, not yours" in response.content.decode()
+    detail = alice_client.post(reverse("images:delete", args=[shared.pk]))
+    assert detail.status_code == 403
+    assert Image.objects.filter(pk=shared.pk).exists()
+    assert not WorkHistory.objects.filter(account=world.beta).exists()
+    assert not WorkHistory.objects.filter(worker_id=str(world.alice.pk)).exists()
 
 
 def test_it_deletes_several_images(world, alice_client):

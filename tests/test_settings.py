@@ -113,3 +113,14 @@ def test_it_refuses_to_seed_demo_data_in_production():
     )
     assert result.returncode != 0
     assert "DEBUG must be on" in result.stderr
+
+
+def test_it_refuses_known_passwords_on_a_console_served_beyond_this_machine():
+    result = _manage(
+        "seed_demo",
+        "--known-passwords",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="console.example.com",
+    )
+    assert result.returncode != 0
+    assert "served on this machine alone" in result.stderr

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from console.models import Account, Membership
 
-DEMO_PASSWORD = "demo-password-1"  # noqa: S105 (demo only; refused when DEBUG is false)
+DEMO_PASSWORD = "demo-password-1"  # noqa: S105 (demo only, on this machine only)
 
 # (account id, name, [(username, full name, role)])
 DEMO_ACCOUNTS = [
@@ -21,11 +21,25 @@ DEMO_ACCOUNTS = [
 
 
 class Command(BaseCommand):
-    help = "Create the demo accounts and users (idempotent; refused when DEBUG is false)."
+    help = (
+        "Create the demo accounts and users (idempotent). Refused when DEBUG is false, "
+        "unless --known-passwords is given for a console served on this machine alone."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--known-passwords",
+            action="store_true",
+            help="Seed although DEBUG is off (`make run`): only while ALLOWED_HOSTS names "
+            "this machine alone, so nobody else can sign in with the demo password.",
+        )
 
     def handle(self, *args, **options) -> None:
-        if not settings.DEBUG:
-            raise CommandError("seed_demo creates users with a known password: DEBUG must be on.")
+        if not settings.DEBUG and not (options["known_passwords"] and settings.LOCAL_ONLY):
+            raise CommandError(
+                "seed_demo creates users with a known password: DEBUG must be on, or "
+                "--known-passwords given for a console served on this machine alone."
+            )
         User = get_user_model()
         with transaction.atomic():
             for account_id, name, users in DEMO_ACCOUNTS:
