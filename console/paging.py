@@ -9,7 +9,7 @@ from typing import Any
 
 import django_tables2 as tables
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connections
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -67,10 +67,6 @@ def page_size(
     return size if size in sizes else default
 
 
-def paginate(request: HttpRequest, queryset, per_page: int) -> Page:
-    return ForgivingPaginator(queryset, per_page).get_page(request.GET.get("page"))
-
-
 class HtmxTable(tables.Table):
     """A table whose sorting swaps only itself (``htmx_target``) and that says why it is
     empty: nothing yet, or nothing matching the filters."""
@@ -96,8 +92,8 @@ class HtmxTable(tables.Table):
 # OFFSET pages cost what their offset costs: page 40,000 of a history reads 1,000,000 rows.
 # A keyset page starts after (or before) the sort values of a boundary row instead, so
 # every page costs an index walk of ``per_page`` rows. The sort must end in the primary
-# key (a unique tiebreaker) and run in one direction, so that a row-value comparison on
-# an index of the same columns finds the boundary.
+# key (a unique tiebreaker), run in one direction and never meet NULL, so that an index on
+# the same columns finds the boundary and walks on from it.
 
 COUNT_CAP = 10_000
 
@@ -126,7 +122,9 @@ def sort_keys(queryset: QuerySet, ordering: Sequence[str] | None = None) -> list
 
 def _sort_keys(queryset: QuerySet, ordering: Sequence[str] | None = None) -> list[SortKey] | None:
     names = list(ordering or queryset.query.order_by or queryset.model._meta.ordering)
-    keys = [SortKey(str(name).lstrip("-"), str(name).startswith("-")) for name in names]
+    if not all(isinstance(name, str) for name in names):
+        return None  # an expression: page by number
+    keys = [SortKey(name.lstrip("-"), name.startswith("-")) for name in names]
     if not keys:
         keys = [SortKey("pk", False)]
     pk = queryset.model._meta.pk.name

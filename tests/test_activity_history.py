@@ -303,3 +303,27 @@ def test_it_links_rows_of_gpu_servers_to_their_page(world, alice_client):
     html = alice_client.get(URL).content.decode()
     assert f'<a href="{reverse("servers:detail", args=[server.pk])}">train-01</a>' in html
     assert "Create Image snap refused: Start the server to create an image from it." in html
+
+
+def test_it_shows_the_first_page_for_a_cursor_that_is_not_its_own(world, alice_client):
+    import base64
+
+    image = make_image(world.acme)
+    for i in range(30):
+        add_history(image, "SetImage", f"c{i:02d}", actor=world.alice)
+    first = _details(alice_client.get(URL).content.decode())
+
+    def cursor(values) -> str:
+        return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+    for bad in (
+        cursor([1, "not a date", 5]),
+        cursor([1, None, None]),
+        cursor([1, "2026-01-01T00:00:00+00:00"]),
+        cursor("text"),
+        "%%%",
+    ):
+        for name in ("after", "before"):
+            response = alice_client.get(URL, {name: bad})
+            assert response.status_code == 200, (name, bad)
+            assert _details(response.content.decode()) == first
