@@ -561,6 +561,9 @@ def main() -> None:
             "LOG_LEVEL": "WARNING",
             # The web server reads the sessions this process signs.
             "SECRET_KEY": "scale-bench-" + uuid.uuid4().hex,
+            # This process renders pages only to capture their queries: plain static
+            # files (the web server runs with DEBUG off and collected static files).
+            "DEBUG": "true",
         }
     )
     os.environ.pop("REDIS_URL", None)
