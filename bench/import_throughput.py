@@ -53,7 +53,6 @@ def main() -> None:
     from django.core.management import call_command
 
     from console.models import Account, WorkHistory
-    from images import importing
     from images.models import Image
     from images.qcow2 import write_qcow2
     from images.services import NewImage, image_create
@@ -117,7 +116,7 @@ def main() -> None:
             raise SystemExit(f"import ended {image.status}: {image.failure_reason}")
         rows = (
             WorkHistory.objects.for_resource(image.pk)
-            .filter(event_topic=importing.EVENT_IMPORT)
+            .filter(event_topic=WorkHistory.Topic.IMPORT_IMAGE)
             .order_by("work_time")
         )
         import_seconds = (rows.last().work_time - rows.first().work_time).total_seconds()

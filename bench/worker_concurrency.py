@@ -56,7 +56,6 @@ def main() -> None:
     from django.core.management import call_command
 
     from console.models import Account, WorkHistory
-    from images import importing
     from images.models import Image
     from images.qcow2 import write_qcow2
     from images.services import NewImage, image_create
@@ -126,7 +125,7 @@ def main() -> None:
             for image in images:
                 rows = (
                     WorkHistory.objects.for_resource(image.pk)
-                    .filter(event_topic=importing.EVENT_IMPORT)
+                    .filter(event_topic=WorkHistory.Topic.IMPORT_IMAGE)
                     .order_by("work_time")
                 )
                 each.append((rows.last().work_time - rows.first().work_time).total_seconds())
