@@ -26,12 +26,13 @@ echo "No Python 3.12 or newer found. Install Python 3.12+ (or pyenv install 3.13
 exit 1
 endef
 
-.PHONY: help venv run test lint fmt bench bench-scale bench-workers clean
+.PHONY: help venv run test lint fmt bench bench-scale bench-workers catalog clean
 
 help:
 	@echo "make run    start the console at http://127.0.0.1:$(PORT) with a worker and beat"
 	@echo "make test   run the whole test suite (ruff included)"
 	@echo "make bench  run the benchmarks in bench/"
+	@echo "make catalog  collect new strings into locale/*.po and compile them (needs GNU gettext)"
 
 $(STAMP): pyproject.toml
 	@py=$$( $(FIND_PYTHON) ) || exit 1; \
@@ -64,6 +65,9 @@ fmt: $(STAMP)
 
 test: lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+catalog: $(STAMP)
+	$(VPY) manage.py catalog
 
 bench: $(STAMP)
 	$(VPY) bench/import_throughput.py

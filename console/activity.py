@@ -7,13 +7,15 @@ import json
 from collections.abc import Iterator
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpResponse, StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from console import formats
 from console.access import current_account
 from console.htmx import ConsoleRequest, render_page
 from console.models import WorkHistory
@@ -27,20 +29,39 @@ EXPORT_CHUNK = 2000
 # filter has an index of the account's rows in this order (see WorkHistory.Meta).
 ORDERING = ("-work_time", "-id")
 
-MSG_PERIOD = "The end of the period must not be before its start."
+MSG_PERIOD = gettext_lazy("The end of the period must not be before its start.")
 
+# The columns of the CSV and JSON downloads. The names are stable, for scripts: codes, IDs
+# and UTC times do not depend on who downloads; the same moment in the downloader's time
+# zone and the sentence in their language stand beside them.
 EXPORT_FIELDS = (
-    ("work_time", "Work date/time"),
-    ("resource_type", "Resource type"),
-    ("resource_id", "Resource ID"),
-    ("resource_name", "Resource name"),
-    ("work_details", "Work details"),
-    ("event_topic", "Event topic"),
-    ("result", "Work result"),
-    ("worker_id", "Worker ID"),
-    ("worker_name", "Worker name"),
-    ("worker_email", "Worker email"),
-    ("region", "Region"),
+    "work_time",  # ISO-8601 in UTC
+    "work_time_local",  # ISO-8601 in the downloader's time zone, with its offset
+    "resource_type",
+    "resource_id",
+    "resource_name",
+    "event_topic",
+    "result",
+    "message_code",
+    "message_params",
+    "work_details",  # the sentence, in the downloader's language
+    "worker_id",
+    "worker_name",
+    "worker_email",
+    "region",
+)
+_EXPORT_COLUMNS = (
+    "work_time",
+    "resource_type",
+    "resource_id",
+    "resource_name",
+    "event_topic",
+    "result",
+    "details",
+    "worker_id",
+    "worker_name",
+    "worker_email",
+    "region",
 )
 
 # A spreadsheet treats a cell starting with one of these as a formula (OWASP "CSV
@@ -49,7 +70,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\
 
 
 def time_zone_name() -> str:
-    return settings.TIME_ZONE
+    """The viewer's time zone (activated per request from their profile)."""
+    return timezone.get_current_timezone_name()
 
 
 class HistoryFilterForm(forms.Form):
@@ -58,15 +80,17 @@ class HistoryFilterForm(forms.Form):
     # The topics the console writes (WorkHistory.Topic, the one list); a topic typed in
     # the URL in other capitals means the same topic, any other matches nothing.
     topic = forms.CharField(
-        label="Event topic",
+        label=gettext_lazy("Event topic"),
         required=False,
         max_length=64,
-        widget=forms.Select(choices=[("", "All event topics"), *WorkHistory.Topic.choices]),
+        widget=forms.Select(
+            choices=[("", gettext_lazy("All event topics")), *WorkHistory.Topic.choices]
+        ),
     )
     result = forms.ChoiceField(
-        label="Work result",
+        label=gettext_lazy("Work result"),
         required=False,
-        choices=[("", "All results"), *WorkHistory.Result.choices],
+        choices=[("", gettext_lazy("All results")), *WorkHistory.Result.choices],
     )
 
     def clean_topic(self) -> str:
@@ -93,16 +117,26 @@ class ActivityFilterForm(HistoryFilterForm):
     """Period, resource and the tab's filters: the filters of the Activity history page."""
 
     date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": gettext_lazy("Enter a date as YYYY-MM-DD.")},
     )
     date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": gettext_lazy("Enter a date as YYYY-MM-DD.")},
     )
     resource = forms.CharField(
-        label="Resource ID or name",
+        label=gettext_lazy("Resource ID or name"),
         required=False,
         max_length=255,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "ID or part of a name"}),
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": gettext_lazy("ID or part of a name")}
+        ),
     )
 
     field_order = ["date_from", "date_to", "resource", "topic", "result"]
@@ -119,7 +153,7 @@ class ActivityFilterForm(HistoryFilterForm):
         if not self.is_valid():
             return queryset
         data = self.cleaned_data
-        # The dates are days of the console's time zone; "To" includes its whole day.
+        # The dates are days of the viewer's time zone; "To" includes its whole day.
         # A bound past the datetimes the database can hold (the calendar's first or
         # last day, shifted by the time zone) bounds nothing.
         if data.get("date_from") and (start := _start_of_day(data["date_from"])):
@@ -134,7 +168,7 @@ class ActivityFilterForm(HistoryFilterForm):
 
 
 def _start_of_day(day: datetime.date, days_later: int = 0) -> datetime.datetime | None:
-    """The start of ``day`` (plus ``days_later``) in the console's time zone, or None
+    """The start of ``day`` (plus ``days_later``) in the viewer's time zone, or None
     when that instant lies outside the years 1-9999 in UTC."""
     try:
         start = timezone.make_aware(
@@ -184,15 +218,23 @@ def csv_cell(value) -> str:
 
 
 def _export_rows(queryset) -> Iterator[dict]:
-    names = [name for name, _ in EXPORT_FIELDS]
-    # What happened is stored as data and written out as a sentence.
-    columns = ["details" if name == "work_details" else name for name in names]
-    zone = timezone.get_current_timezone()
-    for values in queryset.values_list(*columns).iterator(chunk_size=EXPORT_CHUNK):
-        row = dict(zip(names, values, strict=True))
-        row["work_time"] = timezone.localtime(row["work_time"], zone).isoformat()
-        row["work_details"] = render(row["work_details"]) if row["work_details"] else ""
-        yield row
+    for values in queryset.values_list(*_EXPORT_COLUMNS).iterator(chunk_size=EXPORT_CHUNK):
+        stored = dict(zip(_EXPORT_COLUMNS, values, strict=True))
+        details = stored.pop("details") or {}
+        moment = stored.pop("work_time")
+        # What happened is stored as data: its code and values, and the sentence they make.
+        yield {
+            "work_time": formats.iso_utc(moment),
+            "work_time_local": formats.iso_local(moment),
+            **{name: stored[name] for name in EXPORT_FIELDS if name in stored},
+            "message_code": details.get("code", ""),
+            "message_params": details.get("params") or {},
+            "work_details": render(details) if details else "",
+        }
+
+
+def _ordered(row: dict) -> list:
+    return [row[name] for name in EXPORT_FIELDS]
 
 
 class _Echo:
@@ -205,10 +247,11 @@ class _Echo:
 def _csv_stream(queryset) -> Iterator[str]:
     writer = csv.writer(_Echo())
     # The BOM lets spreadsheets read the file as UTF-8.
-    yield "\ufeff" + writer.writerow([label for _, label in EXPORT_FIELDS])
+    yield "\ufeff" + writer.writerow(EXPORT_FIELDS)
     batch: list[str] = []
     for row in _export_rows(queryset):
-        batch.append(writer.writerow([csv_cell(value) for value in row.values()]))
+        row["message_params"] = json.dumps(row["message_params"], ensure_ascii=False)
+        batch.append(writer.writerow([csv_cell(value) for value in _ordered(row)]))
         if len(batch) >= 500:
             yield "".join(batch)
             batch = []
@@ -221,12 +264,27 @@ def _json_stream(queryset) -> Iterator[str]:
     separator = "\n"
     batch: list[str] = []
     for row in _export_rows(queryset):
-        batch.append(separator + json.dumps(row, ensure_ascii=False))
+        batch.append(
+            separator
+            + json.dumps(dict(zip(EXPORT_FIELDS, _ordered(row), strict=True)), ensure_ascii=False)
+        )
         separator = ",\n"
         if len(batch) >= 500:
             yield "".join(batch)
             batch = []
     yield "".join(batch) + "\n]\n"
+
+
+def _as_requested(stream: Iterator[str]) -> Iterator[str]:
+    """The rows are written after the view has returned: in the requester's language and
+    time zone all the same."""
+    zone, language = timezone.get_current_timezone(), translation.get_language()
+
+    def written() -> Iterator[str]:
+        with timezone.override(zone), translation.override(language):
+            yield from stream
+
+    return written()
 
 
 @require_GET
@@ -236,7 +294,8 @@ def activity_download(request: ConsoleRequest, fmt: str) -> HttpResponse:
     form = ActivityFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return HttpResponse(
-            "Invalid filter: " + "; ".join(m for ms in form.errors.values() for m in ms),
+            _("Invalid filter: %(errors)s")
+            % {"errors": "; ".join(m for ms in form.errors.values() for m in ms)},
             status=400,
             content_type="text/plain; charset=utf-8",
         )
@@ -246,7 +305,7 @@ def activity_download(request: ConsoleRequest, fmt: str) -> HttpResponse:
         stream, content_type = _csv_stream(rows), "text/csv; charset=utf-8"
     else:
         stream, content_type = _json_stream(rows), "application/json"
-    response = StreamingHttpResponse(stream, content_type=content_type)
+    response = StreamingHttpResponse(_as_requested(stream), content_type=content_type)
     response["Content-Disposition"] = (
         f'attachment; filename="activity-history-{account.id}-{stamp}.{fmt}"'
     )

@@ -5,8 +5,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Q
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from console.models import Account, Membership, WorkHistory
+from console.models import Account, Membership, Profile, WorkHistory
 from console.paging import EstimatedCountPaginator
 
 User = get_user_model()
@@ -16,6 +17,13 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 1
     autocomplete_fields = ["account"]
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    extra = 0
+    max_num = 1
 
 
 class AccountMembershipInline(admin.TabularInline):
@@ -37,7 +45,7 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class ConsoleUserAdmin(UserAdmin):
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, ProfileInline]
 
 
 ACCOUNT_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -81,7 +89,7 @@ class WorkHistoryAdmin(admin.ModelAdmin):
     # same DISTINCT, by year).
     list_filter = ["result", "resource_type", "event_topic"]
     search_fields = ["resource_name"]  # see get_search_results
-    search_help_text = "Part of a resource name, a resource ID or an account ID."
+    search_help_text = _("Part of a resource name, a resource ID or an account ID.")
     list_select_related = ["account"]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
@@ -99,7 +107,7 @@ class WorkHistoryAdmin(admin.ModelAdmin):
             condition |= Q(account_id=term)
         return queryset.filter(condition), False
 
-    @admin.display(description="Work details")
+    @admin.display(description=_("Work details"))
     def work_details(self, row: WorkHistory) -> str:
         return row.work_details
 
@@ -113,5 +121,6 @@ class WorkHistoryAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.site_header = "GPU Server Image console administration"
-admin.site.site_title = "GPU Server Image console"
+admin.site.site_header = _("GPU Server Image console administration")
+admin.site.site_title = _("GPU Server Image console")
+admin.site.index_title = _("Administration")

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ConsoleConfig(AppConfig):
     name = "console"
-    verbose_name = "Console"
+    verbose_name = _("Console")
 
     def ready(self) -> None:
-        import console.formats  # noqa: F401  (the phrases of sizes, shown in history)
+        import console.formats
+        import console.preferences  # noqa: F401  (keeps a language chosen before sign-in)

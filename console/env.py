@@ -8,6 +8,7 @@ silently ignored.
 
 import os
 import secrets
+import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -96,6 +97,19 @@ def env_redis_url(name: str, environ: Mapping[str, str] | None = None) -> str | 
     if not value.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured(f"{name} must be a redis:// or rediss:// URL (got {value!r}).")
     return value
+
+
+def env_time_zone(name: str, default: str, environ: Mapping[str, str] | None = None) -> str:
+    """An IANA time zone name (``Asia/Seoul``, ``UTC``)."""
+    value = _raw(name, environ)
+    if value is None:
+        return default
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(
+            f"{name} must be an IANA time zone such as Asia/Seoul or UTC (got {value!r})."
+        ) from None
 
 
 def generated_secret(path: Path) -> str:

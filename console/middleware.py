@@ -1,15 +1,18 @@
-"""Request-scoped tenancy, htmx message delivery and the security headers of every
-answer."""
+"""Request-scoped tenancy, the user's language and time zone, htmx message delivery and the
+security headers of every answer."""
 
+import zoneinfo
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.middleware.security import SecurityMiddleware
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
-from console.models import Membership
+from console.models import Membership, Profile
 
 SESSION_ACCOUNT_KEY = "current_account_id"
 
@@ -106,3 +109,71 @@ class HtmxMessagesMiddleware:
             html = render_to_string("_toasts.html", {"messages": storage, "oob": True})
             response.content += html.encode()
         return response
+
+
+def set_language_cookie(response: HttpResponse, language: str) -> None:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
+def is_known_zone(name: str) -> bool:
+    """False for a zone removed from the system's database since it was saved."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+class UserPreferencesMiddleware:
+    """The signed-in user's saved language and time zone.
+
+    Runs after LocaleMiddleware, which chose the browser's language (the switch's cookie,
+    else Accept-Language, else English): a language the user saved wins over both. The
+    time zone is the user's, else ``CONSOLE_TIME_ZONE``. The saved language is also put
+    into the cookie, so that the sign-in page speaks it after signing out.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        signed_in = request.user.is_authenticated
+        language, zone = self._saved(request)
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        request.time_zone_name = zone if zone and is_known_zone(zone) else settings.TIME_ZONE
+        timezone.activate(zoneinfo.ZoneInfo(request.time_zone_name))
+        try:
+            response = self.get_response(request)
+        finally:
+            timezone.deactivate()
+        # Signing in happens inside the view: read the (now signed-in) user's choice again.
+        if not signed_in and request.user.is_authenticated:
+            language, _ = self._saved(request)
+        if language and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
+            set_language_cookie(response, language)
+        return response
+
+    @staticmethod
+    def _saved(request: HttpRequest) -> tuple[str, str]:
+        if not request.user.is_authenticated:
+            return "", ""
+        saved = (
+            Profile.objects.filter(user_id=request.user.pk)
+            .values_list("language", "time_zone")
+            .first()
+        )
+        if saved is None:
+            return "", ""
+        language, zone = saved
+        return (language if language in dict(settings.LANGUAGES) else ""), zone

@@ -5,6 +5,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from console.phrases import render
 
@@ -16,12 +18,16 @@ def new_account_id() -> str:
 class Account(models.Model):
     """The tenant: everything a console user sees belongs to one account."""
 
-    id = models.CharField(primary_key=True, max_length=32, default=new_account_id, editable=False)
-    name = models.CharField(max_length=255)
-    created_at = models.DateTimeField(auto_now_add=True)
+    id = models.CharField(
+        _("Account ID"), primary_key=True, max_length=32, default=new_account_id, editable=False
+    )
+    name = models.CharField(_("name"), max_length=255)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("Account")
+        verbose_name_plural = _("Accounts")
         constraints = [
             models.CheckConstraint(
                 condition=Q(id__regex=r"^[0-9a-f]{32}$"), name="account_id_32_hex"
@@ -34,17 +40,24 @@ class Account(models.Model):
 
 class Membership(models.Model):
     class Role(models.TextChoices):
-        MEMBER = "member", "Member"
-        VIEWER = "viewer", "Viewer"
+        MEMBER = "member", _("Member")
+        VIEWER = "viewer", _("Viewer")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
     )
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("Account")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
 
     class Meta:
         ordering = ["account__name"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints = [
             models.UniqueConstraint(fields=["user", "account"], name="membership_user_account"),
             models.CheckConstraint(
@@ -92,35 +105,39 @@ class WorkHistory(models.Model):
         DELETE_IMAGE_MEMBER = "DeleteImageMember", "DeleteImageMember"
 
     class ResourceType(models.TextChoices):
-        IMAGE = "Image", "Image"
-        GPU_SERVER = "GpuServer", "GPU server"
+        IMAGE = "Image", pgettext_lazy("resource type", "Image")
+        GPU_SERVER = "GpuServer", pgettext_lazy("resource type", "GPU Server")
 
     class Result(models.TextChoices):
-        SUCCESS = "Success", "Success"
-        FAILURE = "Failure", "Failure"
+        SUCCESS = "Success", _("Success")
+        FAILURE = "Failure", _("Failure")
 
     SYSTEM = "system"
 
-    work_time = models.DateTimeField(db_index=True)
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
-    resource_type = models.CharField(max_length=64, choices=ResourceType.choices)
-    resource_id = models.CharField(max_length=64)
-    resource_name = models.CharField(max_length=255)
-    event_topic = models.CharField(max_length=64, choices=Topic.choices)
+    work_time = models.DateTimeField(_("Work date/time"), db_index=True)
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("Account")
+    )
+    resource_type = models.CharField(
+        _("Resource Type"), max_length=64, choices=ResourceType.choices
+    )
+    resource_id = models.CharField(_("Resource ID"), max_length=64)
+    resource_name = models.CharField(_("Resource Name"), max_length=255)
+    event_topic = models.CharField(_("Event topic"), max_length=64, choices=Topic.choices)
     # What happened: {"code": ..., "params": {...}}, see console.phrases.
-    details = models.JSONField(default=dict, blank=True)
-    result = models.CharField(max_length=8, choices=Result.choices)
-    worker_id = models.CharField(max_length=64)
-    worker_name = models.CharField(max_length=150)
-    worker_email = models.CharField(max_length=254, blank=True)
-    region = models.CharField(max_length=64)
+    details = models.JSONField(_("details (data)"), default=dict, blank=True)
+    result = models.CharField(_("Work result"), max_length=8, choices=Result.choices)
+    worker_id = models.CharField(_("Worker ID"), max_length=64)
+    worker_name = models.CharField(_("Worker name"), max_length=150)
+    worker_email = models.CharField(_("Worker email"), max_length=254, blank=True)
+    region = models.CharField(_("Region"), max_length=64)
 
     objects = WorkHistoryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-work_time", "-id"]
-        verbose_name = "work history"
-        verbose_name_plural = "work history"
+        verbose_name = _("work history")
+        verbose_name_plural = _("work history")
         # Each filter of Activity history walks an index of the account's rows in the
         # listing's order (work_time, id), so every page costs its own rows only; the
         # resource name has a trigram index on PostgreSQL (see migrations).
@@ -161,5 +178,30 @@ class WorkHistory(models.Model):
     @property
     def worker_display(self) -> str:
         if self.worker_id == self.SYSTEM:
-            return self.SYSTEM
+            return str(SYSTEM_WORKER)
         return f"{self.worker_name} ({self.worker_email or self.worker_id})"
+
+
+# How background work (no user) is named where a worker is shown.
+SYSTEM_WORKER = pgettext_lazy("worker", "system")
+
+
+class Profile(models.Model):
+    """A user's own settings: the console's language and time zone. Blank means not
+    chosen (the browser's language; the console's default time zone)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="console_profile",
+        verbose_name=_("user"),
+    )
+    language = models.CharField(_("Language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+    time_zone = models.CharField(_("Time zone"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -14,6 +14,7 @@ from django.db import connections
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 from django_tables2 import RequestConfig
 from django_tables2.rows import BoundRows
 
@@ -74,8 +75,8 @@ class HtmxTable(tables.Table):
     htmx_target = ""
     # A table whose ``rows_html`` writes its rows itself (see images.tables.ImageTable).
     fast_rows = False
-    empty_title = "Nothing here yet"
-    empty_filtered_title = "Nothing matches"
+    empty_title = _("Nothing here yet")
+    empty_filtered_title = _("Nothing matches")
     empty_hint = ""
 
     class Meta:

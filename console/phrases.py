@@ -14,6 +14,10 @@ Each app defines the phrases it writes, next to the code that writes them::
 A parameter is a plain JSON value, or another message (a unit, a label, a reason) that is
 rendered first. ``labels`` maps a parameter to the choices whose label it shows (a share
 status stored as ``"Pending"`` reads as that status's label).
+
+Wordings are written in English inside ``gettext_lazy`` (``makemessages`` collects them into
+the catalogs): the sentence is translated into the active language each time it is
+rendered, so the same stored row reads in Korean for one user and in English for another.
 """
 
 from collections.abc import Callable, Mapping
@@ -21,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Choices
+from django.utils.functional import Promise, lazy
 
 _PHRASES: dict[str, "Phrase"] = {}
 
@@ -46,11 +51,24 @@ class Message:
     def __str__(self) -> str:
         return render(self.as_data())
 
+    def lazy(self) -> Promise:
+        """The sentence, written in the active language each time it is used (for a
+        message defined at import and shown later)."""
+        return _render_lazy(self)
 
-@dataclass(frozen=True)
+
+def _wording(text: Any) -> Any:
+    """The English words of a template, lazy or not, without translating them (comparing
+    lazy strings would translate them, which cannot happen while the apps load)."""
+    return tuple(text._args) if isinstance(text, Promise) else text
+
+
+# eq=False: comparing or hashing a phrase must not translate its lazy template.
+@dataclass(frozen=True, eq=False)
 class Phrase:
     code: str
-    template: str = ""
+    # English, usually wrapped in gettext_lazy so that it is translated when shown.
+    template: str | Promise = ""
     # Labels of the choices some parameters hold, by parameter name.
     labels: Mapping[str, type[Choices] | Mapping[str, str]] = field(default_factory=dict)
     # For phrases that are a formatted value (a size) rather than a sentence.
@@ -58,6 +76,15 @@ class Phrase:
 
     def __call__(self, **params: Any) -> Message:
         return Message(self.code, params)
+
+    def same_words(self, other: "Phrase") -> bool:
+        return (
+            self.code == other.code
+            and _wording(self.template) == _wording(other.template)
+            and getattr(self.formatter, "__code__", None)
+            == getattr(other.formatter, "__code__", None)
+            and self.labels.keys() == other.labels.keys()
+        )
 
     def render(self, params: Mapping[str, Any]) -> str:
         values = {name: _render_value(name, value, self.labels) for name, value in params.items()}
@@ -72,7 +99,7 @@ class Phrase:
 
 def phrase(
     code: str,
-    template: str = "",
+    template: str | Promise = "",
     *,
     labels: Mapping[str, type[Choices] | Mapping[str, str]] | None = None,
     formatter: Callable[..., str] | None = None,
@@ -80,7 +107,7 @@ def phrase(
     """Define the phrase ``code`` (once; defining it again with other words is a mistake)."""
     defined = Phrase(code, template, labels or {}, formatter)
     existing = _PHRASES.get(code)
-    if existing is not None and existing != defined:
+    if existing is not None and not existing.same_words(defined):
         raise ValueError(f"The phrase {code!r} is defined twice with different words.")
     _PHRASES[code] = defined
     return defined
@@ -111,5 +138,9 @@ def render(data: Mapping[str, Any] | Message | None) -> str:
     return defined.render(params)
 
 
-# Sentences written before messages were kept as data: shown exactly as they were written.
+# Sentences written before messages were kept as data: shown exactly as they were written
+# (in the language they were written in; there are no words here to translate).
 TEXT = phrase(LEGACY_TEXT, "{text}")
+
+
+_render_lazy = lazy(lambda message: render(message), str)

@@ -21,6 +21,7 @@ from console.env import (
     env_list,
     env_redis_url,
     env_str,
+    env_time_zone,
     generated_secret,
 )
 
@@ -82,10 +83,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (the cookie set by the language switch, else Accept-Language);
+    # UserPreferencesMiddleware below puts a signed-in user's saved choice first.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "console.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "console.middleware.CurrentAccountMiddleware",
@@ -177,10 +182,24 @@ AXES_VERBOSE = False
 CONSOLE_TRUSTED_PROXIES = env_int("CONSOLE_TRUSTED_PROXIES", 0, minimum=0)
 
 # --- Internationalisation -----------------------------------------------------
-LANGUAGE_CODE = "en-us"
-TIME_ZONE = env_str("CONSOLE_TIME_ZONE", "UTC")
+# English unless the user saved another choice or the browser asks for Korean.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ko", "한국어")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language switch works before sign-in too, through this cookie; signing in puts the
+# user's saved choice into it, so the sign-in page after signing out speaks it as well.
+LANGUAGE_COOKIE_NAME = "console_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+# The default time zone of every user; each user may choose another in the user menu.
+TIME_ZONE = env_time_zone("CONSOLE_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# Dates in the formats of console.locale_formats. Numbers are grouped where they are shown
+# (console.formats.number, the |number filter), never by a global switch that would also
+# group the IDs written into URLs and element IDs.
+FORMAT_MODULE_PATH = ["console.locale_formats"]
 
 # --- Static and uploaded files -----------------------------------------------
 STATIC_URL = "static/"
@@ -292,6 +311,7 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 if CONSOLE_HTTPS:
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -1,5 +1,5 @@
-"""Sign-in throttling (django-axes): who the client is, and the answer once a user name
-and address pair is locked.
+"""Sign-in: the form in the console's words, and throttling (django-axes): who the client
+is, and the answer once a user name and address pair is locked.
 
 The failure count lives in the database (axes' database handler), so every web process
 on every machine counts the same failures and sees the same lock.
@@ -13,11 +13,21 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
 
-LOCKED_OUT = (
+LOCKED_OUT = _(
     "Too many failed sign-ins for this user name from your address. Sign-in is locked "
     "for {minutes} minutes; try again later or ask an administrator to unlock it."
 )
+
+
+class SignInForm(AuthenticationForm):
+    """The sign-in form in the console's own words (the glossary's terms in Korean)."""
+
+    error_messages = {
+        "invalid_login": _("Enter a correct user name and password. Both are case-sensitive."),
+        "inactive": _("This user cannot sign in."),
+    }
 
 
 def locked_out_message() -> str:
@@ -74,7 +84,7 @@ def lockout_response(
     else:
         # Not a sign-in page's answer: the console's sign-in page, its form unbound
         # (binding it would try the credentials once more).
-        context = {"form": AuthenticationForm(request)}
+        context = {"form": SignInForm(request)}
         template = "registration/login.html"
     form = context.get("form")
     if form is not None:

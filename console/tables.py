@@ -2,32 +2,37 @@
 
 import django_tables2 as tables
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
-from console.models import Account, WorkHistory
+from console import formats
+from console.models import SYSTEM_WORKER, Account, WorkHistory
 from console.paging import HtmxTable
 from console.work_history import resource_urls
 
 
 class WorkHistoryTable(HtmxTable):
-    work_time = tables.Column(verbose_name="Work date/time", attrs={"td": {"class": "time-cell"}})
-    resource_id = tables.Column(verbose_name="Resource ID")
+    work_time = tables.Column(
+        verbose_name=_("Work date/time"), attrs={"td": {"class": "time-cell"}}
+    )
+    resource_id = tables.Column(verbose_name=_("Resource ID"))
     resource_name = tables.Column(
-        verbose_name="Resource name", attrs={"td": {"class": "name-cell"}}
+        verbose_name=_("Resource name"), attrs={"td": {"class": "name-cell"}}
     )
     work_details = tables.Column(
-        verbose_name="Work details", attrs={"td": {"class": "details-cell"}}
+        verbose_name=_("Work details"), attrs={"td": {"class": "details-cell"}}
     )
-    event_topic = tables.Column(verbose_name="Event topic")
-    result = tables.Column(verbose_name="Work result")
+    event_topic = tables.Column(verbose_name=_("Event topic"))
+    result = tables.Column(verbose_name=_("Work result"))
     worker = tables.Column(
-        verbose_name="Worker", accessor="worker_id", attrs={"td": {"class": "worker-cell"}}
+        verbose_name=_("Worker"), accessor="worker_id", attrs={"td": {"class": "worker-cell"}}
     )
 
-    empty_title = "No work recorded yet"
-    empty_filtered_title = "Nothing matches these filters"
+    empty_title = _("No work recorded yet")
+    empty_filtered_title = _("Nothing matches these filters")
     empty_hint = ""
 
     class Meta(HtmxTable.Meta):
@@ -57,7 +62,9 @@ class WorkHistoryTable(HtmxTable):
         self.account = account
         self.htmx_target = htmx_target
         self.show_type = show_type
-        self.columns["work_time"].column.verbose_name = f"Work date/time ({time_zone})"
+        self.columns["work_time"].column.verbose_name = _("Work date/time (%(zone)s)") % {
+            "zone": time_zone
+        }
 
     @cached_property
     def _resource_urls(self) -> dict[tuple[str, str], str]:
@@ -68,9 +75,13 @@ class WorkHistoryTable(HtmxTable):
     def render_work_time(self, value) -> SafeString:
         local = timezone.localtime(value)
         return format_html(
-            '<div>{}</div><div class="small muted">{}</div>',
-            local.strftime("%Y-%m-%d"),
-            local.strftime("%H:%M:%S"),
+            '<time datetime="{}" title="{}"><div>{}</div>'
+            '<div class="small muted">{} {}</div></time>',
+            formats.iso_local(local),
+            formats.zone_description(),
+            date_format(local, "SHORT_DATE_FORMAT"),
+            date_format(local, "TIME_FORMAT"),
+            formats.zone_abbreviation(local),
         )
 
     def render_resource_id(self, value: str) -> SafeString:
@@ -81,7 +92,9 @@ class WorkHistoryTable(HtmxTable):
         name = format_html('<a href="{}">{}</a>', url, value) if url else value
         if not self.show_type:
             return format_html("{}", name)
-        return format_html('{}<div class="small muted">{}</div>', name, record.resource_type)
+        return format_html(
+            '{}<div class="small muted">{}</div>', name, record.get_resource_type_display()
+        )
 
     def render_event_topic(self, value: str) -> SafeString:
         return format_html('<span class="topic">{}</span>', value)
@@ -92,10 +105,10 @@ class WorkHistoryTable(HtmxTable):
 
     def render_worker(self, record: WorkHistory) -> SafeString:
         if record.worker_id == WorkHistory.SYSTEM:
-            return format_html('<span class="muted">{}</span>', WorkHistory.SYSTEM)
+            return format_html('<span class="muted">{}</span>', SYSTEM_WORKER)
         return format_html(
-            '<div>{}</div><div class="small muted">{}ID {}</div>',
+            '<div>{}</div><div class="small muted">{}{}</div>',
             record.worker_name,
             format_html("{}<br>", record.worker_email) if record.worker_email else "",
-            record.worker_id,
+            _("ID %(id)s") % {"id": record.worker_id},
         )

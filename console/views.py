@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from console.htmx import ConsoleRequest
@@ -36,7 +37,9 @@ def switch_account(request: ConsoleRequest) -> HttpResponse:
         # Same answer whether the account exists or not.
         raise Http404("No such account.")
     request.session[SESSION_ACCOUNT_KEY] = membership.account_id
-    messages.success(request, f"Switched to account {membership.account.name}.")
+    messages.success(
+        request, _("Switched to account %(name)s.") % {"name": membership.account.name}
+    )
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -1,4 +1,5 @@
-"""Take the README's screenshots from a running console with the demo data (``make run``).
+"""Take the README's screenshots (English, and Korean at 1440 and 390 px wide) from a running
+console with the demo data (``make run``).
 
 Usage: .venv/bin/python docs/take_screenshots.py [base-url]
 """
@@ -24,7 +25,7 @@ def sign_in(page: Page, username: str) -> None:
     page.goto(f"{BASE}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", "demo-password-1")
-    page.click("button[type=submit]")
+    page.click(".form-stack button[type=submit]")
     page.wait_for_url("**/gpu-server/**")
 
 
@@ -65,6 +66,28 @@ def main() -> None:
         page.get_by_role("link", name="Get Image Share").click()
         page.get_by_role("textbox", name="Image ID").fill("3e493b18-23f5-4d4c-ab30-3756a5e5c4cc")
         shot(page, "get-image-share", full_page=False)
+
+        # The console in Korean (the browser asks for it: nobody's saved choice changes),
+        # on a wide screen and on a phone. Needs a Korean font (Debian: fonts-nanum).
+        for width, height, suffix in ((1440, 900, ""), (390, 844, "-390")):
+            context = browser.new_context(
+                locale="ko-KR", viewport={"width": width, "height": height}
+            )
+            korean = context.new_page()
+            korean.goto(f"{BASE}/accounts/login/")
+            if suffix == "":
+                shot(korean, "ko-sign-in", full_page=False)
+            sign_in(korean, "alice")
+            shot(korean, f"ko-image-list{suffix}", full_page=False)
+            korean.get_by_role("link", name="ubuntu-22-04-cuda-12").click()
+            shot(korean, f"ko-image-detail{suffix}", full_page=suffix == "")
+            korean.get_by_role("tab", name="작업 이력").click()
+            korean.locator("#history-table").wait_for()
+            shot(korean, f"ko-image-work-history{suffix}", full_page=False)
+            if suffix == "":
+                korean.get_by_role("link", name="활동 이력", exact=True).click()
+                shot(korean, "ko-activity-history", full_page=False)
+            context.close()
         browser.close()
 
 

@@ -7,6 +7,8 @@ import uuid
 from django.contrib import admin, messages
 from django.db.models import Q
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from console.models import Account
 from console.paging import EstimatedCountPaginator
@@ -49,6 +51,14 @@ class TagInline(admin.TabularInline):
         return False
 
 
+OUTCOME_LABELS = {
+    services.DeleteOutcome.DELETED: _("deleted"),
+    services.DeleteOutcome.PROTECTED: _("protected"),
+    services.DeleteOutcome.NOT_YOURS: _("not yours"),
+    services.DeleteOutcome.NOT_FOUND: _("not found"),
+}
+
+
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
     list_display = [
@@ -65,7 +75,9 @@ class ImageAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "origin", "visibility", "protected", "os_type", "account"]
     search_fields = ["name"]  # see get_search_results
-    search_help_text = "Part of an image or account name, an image ID, an account ID or a sha512."
+    search_help_text = _(
+        "Part of an image or account name, an image ID, an account ID or a sha512."
+    )
     list_select_related = ["account"]
     # No date hierarchy: its year list is a DISTINCT over every image, on every page.
     show_full_result_count = False
@@ -85,19 +97,22 @@ class ImageAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # see delete_through_console: files and history must follow
 
-    @admin.action(description="Retry the import of the selected images that failed")
+    @admin.action(description=_("Retry the import of the selected images that failed"))
     def retry_import(self, request: HttpRequest, queryset) -> None:
         done = 0
         for image in queryset.filter(status=Image.Status.ERROR):
             services.image_retry(image=image, actor=request.user)
             done += 1
-        self.message_user(request, f"{done} image(s) queued for import again.")
+        text = ngettext(
+            "%(n)s image queued for import again.", "%(n)s images queued for import again.", done
+        )
+        self.message_user(request, text % {"n": done})
 
-    @admin.action(description="Delete the selected images (protected ones are kept)")
+    @admin.action(description=_("Delete the selected images (protected ones are kept)"))
     def delete_through_console(self, request: HttpRequest, queryset) -> None:
         outcomes: dict[str, int] = {}
         for image in queryset.select_related("account"):
-            outcome, _ = services.image_delete(
+            outcome, _name = services.image_delete(
                 image_id=image.pk, account=image.account, actor=request.user
             )
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
@@ -105,6 +120,6 @@ class ImageAdmin(admin.ModelAdmin):
             messages.WARNING if outcomes.get(services.DeleteOutcome.PROTECTED) else messages.INFO
         )
         summary = ", ".join(
-            f"{count} {outcome.replace('_', ' ')}" for outcome, count in outcomes.items()
+            f"{OUTCOME_LABELS[outcome]}: {count}" for outcome, count in outcomes.items()
         )
-        self.message_user(request, f"Delete: {summary}.", level)
+        self.message_user(request, _("Delete: %(summary)s.") % {"summary": summary}, level)

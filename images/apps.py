@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ImagesConfig(AppConfig):
     name = "images"
-    verbose_name = "Images"
+    verbose_name = _("Images")
 
     def ready(self) -> None:
         # The phrases images record (work history, import failures) must be known

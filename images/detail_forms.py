@@ -2,6 +2,7 @@
 (business rules, such as the tag limit, live in the services)."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from images.forms import gb_field
 from images.models import Image
@@ -18,21 +19,21 @@ from images.rules import (
 
 
 class MinDiskForm(forms.Form):
-    min_disk_gb = gb_field("Minimum Disk", MAX_MIN_DISK_GB)
+    min_disk_gb = gb_field(_("Minimum Disk"), MAX_MIN_DISK_GB)
 
 
 class MinRamForm(forms.Form):
-    min_ram_gb = gb_field("Minimum RAM", MAX_MIN_RAM_GB)
+    min_ram_gb = gb_field(_("Minimum RAM"), MAX_MIN_RAM_GB)
 
 
 class VisibilityForm(forms.Form):
     visibility = forms.ChoiceField(
-        label="Visibility",
+        label=_("Visibility"),
         choices=Image.Visibility.choices,
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Choose Private or Shared.",
-            "invalid_choice": "Choose Private or Shared.",
+            "required": _("Choose Private or Shared."),
+            "invalid_choice": _("Choose Private or Shared."),
         },
     )
     # How many shares the user agreed to stop when switching to Private.
@@ -40,7 +41,7 @@ class VisibilityForm(forms.Form):
 
 
 class ProtectedForm(forms.Form):
-    protected = forms.BooleanField(label="Protect the image from deletion", required=False)
+    protected = forms.BooleanField(label=_("Protect the image from deletion"), required=False)
 
 
 # The form of each editable field (the fields themselves are listed in images.rules).
@@ -57,13 +58,13 @@ EDITABLE: dict[str, EditableField] = {f.slug: f for f in EDITABLE_FIELDS.values(
 
 class TagForm(forms.Form):
     key = forms.CharField(
-        label="Key",
+        label=_("Key"),
         max_length=TAG_KEY_MAX,
         error_messages={"required": MSG_TAG_KEY, "max_length": MSG_TAG_KEY},
         widget=forms.TextInput(attrs={"maxlength": TAG_KEY_MAX, "autocomplete": "off"}),
     )
     value = forms.CharField(
-        label="Value",
+        label=_("Value"),
         max_length=TAG_VALUE_MAX,
         required=False,
         error_messages={"max_length": MSG_TAG_VALUE},

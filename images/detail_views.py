@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from console.access import current_account, require_change
@@ -33,15 +35,19 @@ from images.history import DELETE_REFUSED_PROTECTED
 from images.models import Image
 from images.rules import MAX_TAGS, TEMPLATE_RULES, EditableField, display
 
-TABS = (("details", "Details"), ("tags", "Tags"), ("history", "Work History"))
+TABS = (
+    ("details", gettext_lazy("Details")),
+    ("tags", gettext_lazy("Tags")),
+    ("history", gettext_lazy("Work History")),
+)
 HISTORY_PAGE_SIZE = 20
 
-SHARE_BLOCKED_VIEWER = "Viewers have read-only access"
+SHARE_BLOCKED_VIEWER = gettext_lazy("Viewers have read-only access")
 SHARE_BLOCKED_HINTS = {
-    "server_origin": "Images made from a GPU server cannot be shared",
-    "private": "Set Visibility to Shared to share this image",
-    "importing": "Only an Active image can be shared: wait for the import",
-    "import_failed": "Only an Active image can be shared: retry the import first",
+    "server_origin": gettext_lazy("Images made from a GPU server cannot be shared"),
+    "private": gettext_lazy("Set Visibility to Shared to share this image"),
+    "importing": gettext_lazy("Only an Active image can be shared: wait for the import"),
+    "import_failed": gettext_lazy("Only an Active image can be shared: retry the import first"),
 }
 
 
@@ -176,7 +182,7 @@ def image_detail_status(request: ConsoleRequest, pk) -> HttpResponse:
 def _editable(field: str) -> EditableField:
     spec = EDITABLE.get(field)
     if spec is None:
-        raise Http404("This field cannot be edited.")
+        raise Http404(_("This field cannot be edited."))
     return spec
 
 
@@ -215,12 +221,18 @@ def image_edit_field(request: ConsoleRequest, pk, field: str) -> HttpResponse:
 
 def _report_change(request: ConsoleRequest, spec: EditableField, change: services.ImageChange):
     if not change.changed:
-        messages.info(request, f"{spec.label} is unchanged.")
+        messages.info(request, _("%(field)s is unchanged.") % {"field": spec.label})
         return
-    text = f"{spec.label} is now {display(spec.name, getattr(change.image, spec.name))}."
+    text = _("%(field)s is now %(value)s.") % {
+        "field": spec.label,
+        "value": display(spec.name, getattr(change.image, spec.name)),
+    }
     if change.stopped_shares:
         n = change.stopped_shares
-        text += f" Sharing with {n} account{'s' if n != 1 else ''} was stopped."
+        stopped = ngettext(
+            "Sharing with %(n)s account was stopped.", "Sharing with %(n)s accounts was stopped.", n
+        )
+        text += " " + stopped % {"n": n}
     messages.success(request, text)
 
 
@@ -235,19 +247,21 @@ def image_delete(request: ConsoleRequest, pk) -> HttpResponse:
         messages.error(request, str(DELETE_REFUSED_PROTECTED(name=name)))
         target = reverse("images:detail", args=[image.pk])
     elif outcome == services.DeleteOutcome.DELETED:
-        messages.success(request, f"Image {name} was deleted.")
+        messages.success(request, _("Image %(name)s was deleted.") % {"name": name})
         target = reverse("images:list")
     else:  # deleted meanwhile by another request
-        messages.warning(request, f"Image {image.name} no longer exists.")
+        messages.warning(request, _("Image %(name)s no longer exists.") % {"name": image.name})
         target = reverse("images:list")
     return redirect_after_change(request, target)
 
 
 OUTCOME_TEXT = {
-    services.DeleteOutcome.DELETED: "Deleted",
-    services.DeleteOutcome.PROTECTED: "Not deleted: the image is protected",
-    services.DeleteOutcome.NOT_YOURS: "Not deleted: the image is shared with you, not yours",
-    services.DeleteOutcome.NOT_FOUND: "Not found",
+    services.DeleteOutcome.DELETED: gettext_lazy("Deleted"),
+    services.DeleteOutcome.PROTECTED: gettext_lazy("Not deleted: the image is protected"),
+    services.DeleteOutcome.NOT_YOURS: gettext_lazy(
+        "Not deleted: the image is shared with you, not yours"
+    ),
+    services.DeleteOutcome.NOT_FOUND: gettext_lazy("Not found"),
 }
 
 
@@ -262,20 +276,22 @@ def image_bulk_delete(request: ConsoleRequest) -> HttpResponse:
             ids.append(uuid.UUID(value))
     images = list(Image.objects.visible_to(account).select_related("account").filter(pk__in=ids))
     if not images:
-        messages.warning(request, "Select one or more images to delete.")
+        messages.warning(request, _("Select one or more images to delete."))
         return redirect("images:list")
     if request.POST.get("confirm") != "yes":
         return render(request, "images/image_bulk_delete_confirm.html", {"images": images})
     results = []
     for image in images:
-        outcome, _ = services.image_delete(image_id=image.pk, account=account, actor=request.user)
+        outcome, _name = services.image_delete(
+            image_id=image.pk, account=account, actor=request.user
+        )
         results.append((image, outcome, OUTCOME_TEXT[outcome]))
-    deleted = sum(1 for _, outcome, _ in results if outcome == services.DeleteOutcome.DELETED)
+    deleted = sum(1 for _i, outcome, _t in results if outcome == services.DeleteOutcome.DELETED)
     refused = len(results) - deleted
     if deleted:
-        messages.success(request, f"Deleted {deleted} image{'s' if deleted != 1 else ''}.")
+        text = ngettext("Deleted %(n)s image.", "Deleted %(n)s images.", deleted)
+        messages.success(request, text % {"n": deleted})
     if refused:
-        messages.error(
-            request, f"{refused} image{'s were' if refused != 1 else ' was'} not deleted."
-        )
+        text = ngettext("%(n)s image was not deleted.", "%(n)s images were not deleted.", refused)
+        messages.error(request, text % {"n": refused})
     return render(request, "images/image_bulk_delete_result.html", {"results": results})

@@ -5,8 +5,10 @@ from urllib.parse import urlsplit
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
-from console.formats import human_size
+from console.formats import human_size, lazy_number
 from images.models import Image, OsType
 from images.rules import (
     MAX_MIN_DISK_GB,
@@ -21,15 +23,15 @@ from images.rules import (
     clean_tag,
 )
 
-MSG_URL_SCHEME = "The image file URL must start with http:// or https://."
-MSG_URL_SUFFIX = "The image file URL must point to a .qcow2 file."
-MSG_URL_LENGTH = "The image file URL can be at most 255 characters."
-MSG_URL_INVALID = "Enter a valid URL, for example https://storage.example.com/ubuntu.qcow2."
-MSG_SOURCE_MISSING = "Give either an image file URL or a .qcow2 file to upload."
-MSG_SOURCE_BOTH = "Give either an image file URL or a file to upload, not both."
-MSG_FILE_SUFFIX = "The uploaded file must be a .qcow2 file."
-MSG_FILE_EMPTY = "The uploaded file is empty."
-MSG_FILE_TOO_LARGE = "The uploaded file is larger than the {limit} limit."
+MSG_URL_SCHEME = _("The image file URL must start with http:// or https://.")
+MSG_URL_SUFFIX = _("The image file URL must point to a .qcow2 file.")
+MSG_URL_LENGTH = _("The image file URL can be at most 255 characters.")
+MSG_URL_INVALID = _("Enter a valid URL, for example https://storage.example.com/ubuntu.qcow2.")
+MSG_SOURCE_MISSING = _("Give either an image file URL or a .qcow2 file to upload.")
+MSG_SOURCE_BOTH = _("Give either an image file URL or a file to upload, not both.")
+MSG_FILE_SUFFIX = _("The uploaded file must be a .qcow2 file.")
+MSG_FILE_EMPTY = _("The uploaded file is empty.")
+MSG_FILE_TOO_LARGE = _("The uploaded file is larger than the {limit} limit.")
 
 
 def clean_image_name(value: str) -> str:
@@ -41,37 +43,42 @@ def clean_image_name(value: str) -> str:
 
 class ImageNameField(forms.CharField):
     def __init__(self, **kwargs):
-        kwargs.setdefault("label", "Image name")
+        kwargs.setdefault("label", _("Image name"))
         kwargs.setdefault("max_length", NAME_MAX)
         kwargs.setdefault("strip", False)
         kwargs.setdefault("help_text", NAME_HELP)
         super().__init__(**kwargs)
         self.validators.append(clean_image_name)
         self.error_messages["max_length"] = MSG_NAME
-        self.error_messages["required"] = "Enter an image name."
+        self.error_messages["required"] = _("Enter an image name.")
 
 
 def os_type_field() -> forms.ChoiceField:
     return forms.ChoiceField(
-        label="OS type",
-        choices=[("", "Select an OS type"), *OsType.choices],
-        error_messages={"required": "Select an OS type.", "invalid_choice": "Select an OS type."},
+        label=_("OS type"),
+        choices=[("", _("Select an OS type")), *OsType.choices],
+        error_messages={
+            "required": _("Select an OS type."),
+            "invalid_choice": _("Select an OS type."),
+        },
     )
 
 
-def gb_field(label: str, maximum: int) -> forms.IntegerField:
+def gb_field(label, maximum: int) -> forms.IntegerField:
     """A whole number of GB from 0 to ``maximum`` (Minimum Disk, Minimum RAM)."""
-    out_of_range = f"{label} must be between 0 and {maximum:,} GB."
+    out_of_range = format_lazy(
+        _("{label} must be between 0 and {maximum} GB."), label=label, maximum=lazy_number(maximum)
+    )
     return forms.IntegerField(
         label=label,
         min_value=0,
         max_value=maximum,
         initial=0,
-        help_text=f"GB, 0-{maximum:,}",
+        help_text=format_lazy(_("GB, 0-{maximum}"), maximum=lazy_number(maximum)),
         widget=forms.NumberInput(attrs={"min": 0, "max": maximum, "step": 1}),
         error_messages={
-            "required": f"Enter the {label.lower()} in GB.",
-            "invalid": "Enter a whole number of GB.",
+            "required": format_lazy(_("Enter the {label} in GB."), label=label),
+            "invalid": _("Enter a whole number of GB."),
             "min_value": out_of_range,
             "max_value": out_of_range,
         },
@@ -109,38 +116,44 @@ class ImageCreateForm(forms.Form):
 
     name = ImageNameField()
     source = forms.ChoiceField(
-        label="Image file",
-        choices=[(SOURCE_URL, "Image file URL"), (SOURCE_FILE, "Upload a file")],
+        label=_("Image file"),
+        choices=[(SOURCE_URL, _("Image file URL")), (SOURCE_FILE, _("Upload a file"))],
         initial=SOURCE_URL,
         widget=forms.RadioSelect,
         required=False,
     )
     file_url = forms.CharField(
-        label="Image file URL",
+        label=_("Image file URL"),
         required=False,
         strip=True,
         max_length=255,
-        help_text="http(s) URL of a .qcow2 file, at most 255 characters",
-        widget=forms.TextInput(attrs={"placeholder": "https://storage.example.com/ubuntu.qcow2"}),
+        help_text=_("http(s) URL of a .qcow2 file, at most 255 characters"),
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": format_lazy(
+                    _("e.g. {example}"), example="https://storage.example.com/ubuntu.qcow2"
+                )
+            }
+        ),
         error_messages={"max_length": MSG_URL_LENGTH},
     )
     upload = forms.FileField(
-        label="Image file",
+        label=_("Image file"),
         required=False,
-        help_text="A .qcow2 file from your computer",
+        help_text=_("A .qcow2 file from your computer"),
         widget=forms.ClearableFileInput(attrs={"accept": ".qcow2"}),
     )
     os_type = os_type_field()
-    min_disk_gb = gb_field("Minimum Disk", MAX_MIN_DISK_GB)
-    min_ram_gb = gb_field("Minimum RAM", MAX_MIN_RAM_GB)
+    min_disk_gb = gb_field(_("Minimum Disk"), MAX_MIN_DISK_GB)
+    min_ram_gb = gb_field(_("Minimum RAM"), MAX_MIN_RAM_GB)
     visibility = forms.ChoiceField(
-        label="Visibility",
+        label=_("Visibility"),
         choices=Image.Visibility.choices,
         initial=Image.Visibility.PRIVATE,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose Private or Shared."},
+        error_messages={"required": _("Choose Private or Shared.")},
     )
-    protected = forms.BooleanField(label="Protected", required=False)
+    protected = forms.BooleanField(label=_("Protected"), required=False)
     # Tags come as parallel tag_key / tag_value inputs; this field carries their errors.
     tags = forms.CharField(required=False, widget=forms.HiddenInput)
 

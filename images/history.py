@@ -5,45 +5,58 @@ Import failures record the reason itself (a phrase of ``images.pipeline.errors``
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from console import work_history
 from console.phrases import Message, phrase
 from images.models import Image
-from images.rules import FIELD_LABEL
+from images.rules import FIELD_LABEL, VISIBILITY_LABELS
 
 Topic = work_history.Topic
 
-CREATED_FROM_URL = phrase("image.created.url", "Created image {name} from {url}")
+CREATED_FROM_URL = phrase("image.created.url", _("Created image {name} from {url}"))
 CREATED_FROM_UPLOAD = phrase(
-    "image.created.upload", "Created image {name} from the uploaded file {file}"
+    "image.created.upload", _("Created image {name} from the uploaded file {file}")
 )
-CREATED_FROM_SERVER = phrase("image.created.server", "Created image {name} from a GPU server disk")
-CREATED_FROM_FILE = phrase("image.created.file", "Created image {name} from an uploaded file")
-IMPORT_QUEUED_AGAIN = phrase("image.import.queued_again", "Import queued again")
-DELETED = phrase("image.deleted", "Deleted image {name}")
+CREATED_FROM_SERVER = phrase(
+    "image.created.server", _("Created image {name} from a GPU server disk")
+)
+CREATED_FROM_FILE = phrase("image.created.file", _("Created image {name} from an uploaded file"))
+IMPORT_QUEUED_AGAIN = phrase("image.import.queued_again", _("Import queued again"))
+DELETED = phrase("image.deleted", _("Deleted image {name}"))
 DELETE_REFUSED_PROTECTED = phrase(
     "image.delete.refused_protected",
-    "Image {name} is protected and cannot be deleted. Turn Protected off first.",
+    _("Image {name} is protected and cannot be deleted. Turn Protected off first."),
 )
 # No longer written (a receiver's refusal stays out of the owner's history); kept so
 # that rows written before read as they did.
 DELETE_REFUSED_NOT_OWNER = phrase(
     "image.delete.refused_not_owner",
-    "Image {name} is shared with your account; only its owner can delete it.",
+    _("Image {name} is shared with your account; only its owner can delete it."),
 )
-FIELD_CHANGED = phrase("image.field.changed", "{field} changed from {old} to {new}")
-TAG_ADDED = phrase("image.tag.added", "Added tag {key}={value}")
-TAG_RENAMED = phrase("image.tag.renamed", "Changed tag {old_key}={old_value} to {key}={value}")
-TAG_VALUE_CHANGED = phrase("image.tag.value_changed", "Changed tag {key} from '{old}' to '{new}'")
-TAG_DELETED = phrase("image.tag.deleted", "Deleted tag {key}={value}")
+# A value kept as text (Visibility's) reads as its label.
+FIELD_CHANGED = phrase(
+    "image.field.changed",
+    _("{field} changed from {old} to {new}"),
+    labels={"old": VISIBILITY_LABELS, "new": VISIBILITY_LABELS},
+)
+TAG_ADDED = phrase("image.tag.added", _("Added tag {key}={value}"))
+TAG_RENAMED = phrase("image.tag.renamed", _("Changed tag {old_key}={old_value} to {key}={value}"))
+TAG_VALUE_CHANGED = phrase(
+    "image.tag.value_changed", _("Changed tag {key} from '{old}' to '{new}'")
+)
+TAG_DELETED = phrase("image.tag.deleted", _("Deleted tag {key}={value}"))
 
-IMPORT_STARTED = phrase("image.import.started", "Import started (attempt {attempt} of {maximum})")
+IMPORT_STARTED = phrase(
+    "image.import.started", _("Import started (attempt {attempt} of {maximum})")
+)
 IMPORT_SUCCEEDED = phrase(
     "image.import.succeeded",
-    "Imported a {size} qcow2 image (virtual size {virtual_size}); sha512 {sha512}...",
+    _("Imported a {size} qcow2 image (virtual size {virtual_size}); sha512 {sha512}..."),
 )
 IMPORT_STALLED = phrase(
     "image.import.stalled",
-    "The import stopped responding (attempt {attempt} of {maximum}); queued again",
+    _("The import stopped responding (attempt {attempt} of {maximum}); queued again"),
 )
 
 

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from console.models import Account
 from console.phrases import Message, render
@@ -106,66 +108,85 @@ class ImageQuerySet(models.QuerySet):
 
 class Image(models.Model):
     class Origin(models.TextChoices):
-        UPLOAD = "upload", "Upload"
-        SERVER = "server", "GPU Server"
+        UPLOAD = "upload", pgettext_lazy("origin", "Upload")
+        SERVER = "server", pgettext_lazy("origin", "GPU Server")
 
+    # Status and visibility values read the same in every language (the glossary keeps
+    # them in English); they are still translatable for a language that would not.
     class Status(models.TextChoices):
-        QUEUED = "Queued", "Queued"
-        IMPORTING = "Importing", "Importing"
-        ACTIVE = "Active", "Active"
-        ERROR = "Error", "Error"
+        QUEUED = "Queued", pgettext_lazy("image status", "Queued")
+        IMPORTING = "Importing", pgettext_lazy("image status", "Importing")
+        ACTIVE = "Active", pgettext_lazy("image status", "Active")
+        ERROR = "Error", pgettext_lazy("image status", "Error")
 
     class Visibility(models.TextChoices):
-        PRIVATE = "Private", "Private"
-        SHARED = "Shared", "Shared"
+        PRIVATE = "Private", pgettext_lazy("visibility", "Private")
+        SHARED = "Shared", pgettext_lazy("visibility", "Shared")
 
     SETTLED = (Status.ACTIVE, Status.ERROR)
     IN_PROGRESS = (Status.QUEUED, Status.IMPORTING)
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="images")
-    name = models.CharField(max_length=255)
-    origin = models.CharField(max_length=8, choices=Origin.choices, default=Origin.UPLOAD)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    # Why the import failed (Error): a phrase of images.pipeline.errors and its values.
-    failure = models.JSONField(default=dict, blank=True)
-    os_type = models.CharField("OS type", max_length=16, choices=OsType.choices)
-    min_disk_gb = models.PositiveIntegerField("Minimum Disk", default=0)
-    min_ram_gb = models.PositiveIntegerField("Minimum RAM", default=0)
-    visibility = models.CharField(
-        max_length=8, choices=Visibility.choices, default=Visibility.PRIVATE
+    id = models.UUIDField(_("Image ID"), primary_key=True, default=uuid.uuid4, editable=False)
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="images", verbose_name=_("Account")
     )
-    protected = models.BooleanField(default=False)
-    file_url = models.CharField("Image file URL", max_length=255, blank=True)
-    disk_format = models.CharField(max_length=8, default="qcow2", editable=False)
-    container_format = models.CharField(max_length=8, default="bare", editable=False)
-    size = models.BigIntegerField(null=True, blank=True)
-    virtual_size = models.BigIntegerField(null=True, blank=True)
-    checksum_md5 = models.CharField("md5 checksum", max_length=32, blank=True)
-    os_hash_algo = models.CharField("OS hash algorithm", max_length=16, default="sha512")
-    os_hash_value = models.CharField("OS hash value", max_length=128, blank=True)
+    name = models.CharField(_("Image name"), max_length=255)
+    origin = models.CharField(
+        _("Origin"), max_length=8, choices=Origin.choices, default=Origin.UPLOAD
+    )
+    status = models.CharField(
+        _("Status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    # Why the import failed (Error): a phrase of images.pipeline.errors and its values.
+    failure = models.JSONField(_("failure (data)"), default=dict, blank=True)
+    os_type = models.CharField(_("OS type"), max_length=16, choices=OsType.choices)
+    min_disk_gb = models.PositiveIntegerField(_("Minimum Disk"), default=0)
+    min_ram_gb = models.PositiveIntegerField(_("Minimum RAM"), default=0)
+    visibility = models.CharField(
+        _("Visibility"), max_length=8, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    protected = models.BooleanField(_("Protected"), default=False)
+    file_url = models.CharField(_("Image file URL"), max_length=255, blank=True)
+    disk_format = models.CharField(_("disk format"), max_length=8, default="qcow2", editable=False)
+    container_format = models.CharField(
+        _("container format"), max_length=8, default="bare", editable=False
+    )
+    size = models.BigIntegerField(_("Size"), null=True, blank=True)
+    virtual_size = models.BigIntegerField(_("Virtual size"), null=True, blank=True)
+    checksum_md5 = models.CharField(_("md5 checksum"), max_length=32, blank=True)
+    os_hash_algo = models.CharField(_("OS hash algorithm"), max_length=16, default="sha512")
+    os_hash_value = models.CharField(_("OS hash value"), max_length=128, blank=True)
     # Storage name of the imported file; empty until the import succeeds.
-    stored_file = models.CharField(max_length=255, blank=True)
+    stored_file = models.CharField(_("stored file"), max_length=255, blank=True)
     # Storage name the worker reads from instead of a URL: a staged browser upload or a
     # GPU server's disk.
-    source_file = models.CharField(max_length=255, blank=True)
-    source_server_id = models.UUIDField(null=True, blank=True)
+    source_file = models.CharField(_("source file"), max_length=255, blank=True)
+    source_server_id = models.UUIDField(_("source server ID"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("Creator"),
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True, db_index=True)
     edited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("Editor"),
     )
-    edited_at = models.DateTimeField(null=True, blank=True)
-    progress_done = models.BigIntegerField(default=0)
-    progress_total = models.BigIntegerField(null=True, blank=True)
+    edited_at = models.DateTimeField(_("Edited at"), null=True, blank=True)
+    progress_done = models.BigIntegerField(_("bytes imported"), default=0)
+    progress_total = models.BigIntegerField(_("bytes to import"), null=True, blank=True)
     # Each claim of the import increments it; a file that kills the worker ends in Error
     # after CONSOLE_IMPORT_MAX_ATTEMPTS instead of being retried for ever.
-    import_attempts = models.PositiveSmallIntegerField(default=0)
+    import_attempts = models.PositiveSmallIntegerField(_("import attempts"), default=0)
     # Last sign of life of the import (status change or progress); a stale heartbeat
     # means the worker died.
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
 
     objects = ImageQuerySet.as_manager()
 
@@ -185,6 +206,8 @@ class Image(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("image")
+        verbose_name_plural = _("images")
         indexes = [
             models.Index(fields=["account", "created_at", "id"], name="image_account_created"),
             models.Index(fields=["account", "name", "id"], name="image_account_name"),
@@ -315,17 +338,21 @@ class TagQuerySet(models.QuerySet):
 class Tag(models.Model):
     """A key/value pair on an image; at most MAX_TAGS per image, keys unique."""
 
-    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="tags")
+    image = models.ForeignKey(
+        Image, on_delete=models.CASCADE, related_name="tags", verbose_name=_("image")
+    )
     # The image's account, kept on the tag so that the suggestions of an account walk
     # an index of its own tags instead of joining every tag to its image.
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", editable=False)
-    key = models.CharField(max_length=TAG_KEY_MAX)
-    value = models.CharField(max_length=TAG_VALUE_MAX, blank=True)
+    key = models.CharField(_("Key"), max_length=TAG_KEY_MAX)
+    value = models.CharField(_("Value"), max_length=TAG_VALUE_MAX, blank=True)
 
     objects = TagQuerySet.as_manager()
 
     class Meta:
         ordering = ["key"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
         indexes = [
             models.Index(fields=["account", "key", "value"], name="tag_account_key_value"),
             models.Index(fields=["account", "value"], name="tag_account_value"),

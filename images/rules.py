@@ -9,6 +9,11 @@ of :class:`images.models.Image`.
 import re
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
 from console.formats import GIGABYTES
 from console.phrases import Message, phrase
 
@@ -16,8 +21,8 @@ from console.phrases import Message, phrase
 NAME_MAX = 255
 NAME_PATTERN = r"^[A-Za-z0-9 _-]{1,255}$"
 NAME_RE = re.compile(NAME_PATTERN)
-MSG_NAME = "Use 1 to 255 characters: English letters, digits, spaces, - and _."
-NAME_HELP = "1-255 characters: English letters, digits, space, - and _"
+MSG_NAME = _("Use 1 to 255 characters: English letters, digits, spaces, - and _.")
+NAME_HELP = _("1-255 characters: English letters, digits, space, - and _")
 
 # --- Minimum Disk / Minimum RAM (whole GB) ---------------------------------------------
 MAX_MIN_DISK_GB = 12_288
@@ -27,16 +32,19 @@ MAX_MIN_RAM_GB = 2_097_151
 MAX_TAGS = 50
 TAG_KEY_MAX = 128
 TAG_VALUE_MAX = 256
-MSG_TAG_KEY = f"Tag keys are 1 to {TAG_KEY_MAX} characters."
-MSG_TAG_VALUE = f"Tag values are at most {TAG_VALUE_MAX} characters."
-MSG_TAG_DUPLICATE = "Tag keys must be unique: {key} is used more than once."
-MSG_TAG_COUNT = f"An image can have at most {MAX_TAGS} tags."
-MSG_TAG_LIMIT = (
-    f"This image already has {MAX_TAGS} tags, the most an image can have. "
-    "Delete a tag before adding another."
+MSG_TAG_KEY = format_lazy(_("Tag keys are 1 to {max} characters."), max=TAG_KEY_MAX)
+MSG_TAG_VALUE = format_lazy(_("Tag values are at most {max} characters."), max=TAG_VALUE_MAX)
+MSG_TAG_DUPLICATE = _("Tag keys must be unique: {key} is used more than once.")
+MSG_TAG_COUNT = format_lazy(_("An image can have at most {max} tags."), max=MAX_TAGS)
+MSG_TAG_LIMIT = format_lazy(
+    _(
+        "This image already has {max} tags, the most an image can have. "
+        "Delete a tag before adding another."
+    ),
+    max=MAX_TAGS,
 )
-MSG_TAG_KEY_TAKEN = "This image already has a tag with the key {key}."
-MSG_TAG_NUL = "Tag keys and values cannot contain null characters."
+MSG_TAG_KEY_TAKEN = _("This image already has a tag with the key {key}.")
+MSG_TAG_NUL = _("Tag keys and values cannot contain null characters.")
 
 
 def clean_tag(key: str | None, value: str | None) -> tuple[str, str]:
@@ -61,28 +69,35 @@ STAGED_UPLOAD_PREFIX = "uploads/"
 class EditableField:
     slug: str  # in the URL
     name: str  # model field
-    label: str
+    label: str | Promise
 
 
 EDITABLE_FIELDS: dict[str, EditableField] = {
     f.name: f
     for f in (
-        EditableField("min-disk", "min_disk_gb", "Minimum Disk"),
-        EditableField("min-ram", "min_ram_gb", "Minimum RAM"),
-        EditableField("visibility", "visibility", "Visibility"),
-        EditableField("protected", "protected", "Protected"),
+        EditableField("min-disk", "min_disk_gb", _("Minimum Disk")),
+        EditableField("min-ram", "min_ram_gb", _("Minimum RAM")),
+        EditableField("visibility", "visibility", _("Visibility")),
+        EditableField("protected", "protected", _("Protected")),
     )
 }
 
 FIELD_LABEL = phrase(
     "image.field", "{field}", labels={"field": {f.name: f.label for f in EDITABLE_FIELDS.values()}}
 )
-ON = phrase("image.protected.on", "On")
-OFF = phrase("image.protected.off", "Off")
+# The labels of the Visibility values (the model's choices; this module stands below it).
+VISIBILITY_LABELS = {
+    "Private": pgettext_lazy("visibility", "Private"),
+    "Shared": pgettext_lazy("visibility", "Shared"),
+}
+ON = phrase("image.protected.on", pgettext_lazy("protected", "On"))
+OFF = phrase("image.protected.off", pgettext_lazy("protected", "Off"))
 
 
 def display(field: str, value) -> str:
     """An editable field's value as the console shows it: ``1,024 GB``, ``On``, ``Shared``."""
+    if field == "visibility":
+        return str(VISIBILITY_LABELS.get(value, value))
     return str(display_message(field, value))
 
 

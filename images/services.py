@@ -14,8 +14,12 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from console import work_history
+from console.formats import lazy_number
 from console.models import Account
 from images import history
 from images.history import Topic, record_image
@@ -35,8 +39,8 @@ from images.rules import (
     display_message,
 )
 
-ERROR_NOT_RETRYABLE = "Only an image whose import failed can be imported again."
-ERROR_NAME = f"Image name: {MSG_NAME}"
+ERROR_NOT_RETRYABLE = _("Only an image whose import failed can be imported again.")
+ERROR_NAME = format_lazy(_("Image name: {message}"), message=MSG_NAME)
 
 
 @dataclass(frozen=True)
@@ -215,13 +219,19 @@ def image_delete(*, image_id, account: Account, actor) -> tuple[str, str]:
 
 # Editing ---------------------------------------------------------------------------------
 
-ERROR_NOT_EDITABLE = "{field} cannot be changed."
-ERROR_MIN_DISK = f"Minimum Disk must be a whole number of GB between 0 and {MAX_MIN_DISK_GB:,}."
-ERROR_MIN_RAM = f"Minimum RAM must be a whole number of GB between 0 and {MAX_MIN_RAM_GB:,}."
-ERROR_VISIBILITY = "Visibility is Private or Shared."
-ERROR_PROTECTED = "Protected is on or off."
-ERROR_IMAGE_GONE = "The image no longer exists."
-ERROR_TAG_GONE = "The tag no longer exists."
+ERROR_NOT_EDITABLE = _("{field} cannot be changed.")
+ERROR_MIN_DISK = format_lazy(
+    _("Minimum Disk must be a whole number of GB between 0 and {maximum}."),
+    maximum=lazy_number(MAX_MIN_DISK_GB),
+)
+ERROR_MIN_RAM = format_lazy(
+    _("Minimum RAM must be a whole number of GB between 0 and {maximum}."),
+    maximum=lazy_number(MAX_MIN_RAM_GB),
+)
+ERROR_VISIBILITY = _("Visibility is Private or Shared.")
+ERROR_PROTECTED = _("Protected is on or off.")
+ERROR_IMAGE_GONE = _("The image no longer exists.")
+ERROR_TAG_GONE = _("The tag no longer exists.")
 
 
 class SharesWouldStop(ValidationError):
@@ -229,10 +239,14 @@ class SharesWouldStop(ValidationError):
 
     def __init__(self, count: int) -> None:
         self.count = count
-        super().__init__(
-            f"Switching to Private stops sharing with {count} account{'s' if count != 1 else ''}.",
-            code="confirm_stop_sharing",
-        )
+        super().__init__(MSG_SHARES_WOULD_STOP, code="confirm_stop_sharing", params={"n": count})
+
+
+MSG_SHARES_WOULD_STOP = ngettext_lazy(
+    "Switching to Private stops sharing with %(n)s account.",
+    "Switching to Private stops sharing with %(n)s accounts.",
+    "n",
+)
 
 
 def _check_value(field: str, value):

@@ -2,25 +2,24 @@ import uuid
 
 import django_tables2 as tables
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from console.formats import human_size
+from console.formats import human_size, time_html
 from console.htmx import poll_delay
 from console.models import Account
 from console.paging import HtmxTable
 from images.models import Image, OsType
+from images.rules import display
 
-# Labels looked up once: ``get_FOO_display()`` rebuilds its choices for every call.
+# Labels looked up once (lazy: each request reads them in its language):
+# ``get_FOO_display()`` rebuilds its choices for every call.
 _STATUS = dict(Image.Status.choices)
 _OS_TYPE = dict(OsType.choices)
 _VISIBILITY = dict(Image.Visibility.choices)
 _ORIGIN = dict(Image.Origin.choices)
-_PROTECTED = {
-    True: mark_safe('<span class="true">Yes</span>'),
-    False: mark_safe('<span class="false">No</span>'),
-}
 
 
 _ANY = uuid.UUID(int=0)
@@ -47,29 +46,25 @@ class ImageTable(HtmxTable):
         attrs={
             "th": {"class": "col-check"},
             "td": {"class": "col-check"},
-            "th__input": {"data-check-all": "image_ids", "aria-label": "Select all images"},
-            "td__input": {"aria-label": "Select image"},
+            "th__input": {"data-check-all": "image_ids", "aria-label": _("Select all images")},
+            "td__input": {"aria-label": _("Select image")},
         },
     )
-    name = tables.Column(verbose_name="Image name", order_by=_ordered("name"))
-    id = tables.Column(verbose_name="Image ID", orderable=False)
-    status = tables.Column(verbose_name="Status", order_by=_ordered("status"))
-    os_type = tables.Column(verbose_name="OS type", order_by=_ordered("os_type"))
-    visibility = tables.Column(verbose_name="Visibility", order_by=_ordered("visibility"))
-    protected = tables.BooleanColumn(
-        verbose_name="Protected", yesno="Yes,No", order_by=_ordered("protected")
-    )
-    origin = tables.Column(verbose_name="Origin", order_by=_ordered("origin"))
-    size = tables.Column(verbose_name="Size", order_by=_ordered("size"))
-    created_at = tables.DateTimeColumn(
-        verbose_name="Created", format="Y-m-d H:i", order_by=_ordered("created_at")
-    )
+    name = tables.Column(verbose_name=_("Image name"), order_by=_ordered("name"))
+    id = tables.Column(verbose_name=_("Image ID"), orderable=False)
+    status = tables.Column(verbose_name=_("Status"), order_by=_ordered("status"))
+    os_type = tables.Column(verbose_name=_("OS type"), order_by=_ordered("os_type"))
+    visibility = tables.Column(verbose_name=_("Visibility"), order_by=_ordered("visibility"))
+    protected = tables.Column(verbose_name=_("Protected"), order_by=_ordered("protected"))
+    origin = tables.Column(verbose_name=_("Origin"), order_by=_ordered("origin"))
+    size = tables.Column(verbose_name=_("Size"), order_by=_ordered("size"))
+    created_at = tables.Column(verbose_name=_("Created"), order_by=_ordered("created_at"))
 
     htmx_target = "#image-table"
     fast_rows = True
-    empty_title = "No images yet"
-    empty_filtered_title = "No images match"
-    empty_hint = "Create an image from a qcow2 file URL, an upload or a running GPU server."
+    empty_title = _("No images yet")
+    empty_filtered_title = _("No images match")
+    empty_hint = _("Create an image from a qcow2 file URL, an upload or a running GPU server.")
 
     class Meta(HtmxTable.Meta):
         model = Image
@@ -94,7 +89,10 @@ class ImageTable(HtmxTable):
         self.poll_round = max(0, poll_round)
         self._detail_url = _url_pattern("images:detail")
         self._row_url = _url_pattern("images:row")
-        self._zone = timezone.get_current_timezone()
+        # Per table (one request, one language): the same for every row.
+        self._protected = {value: escape(display("protected", value)) for value in (True, False)}
+        self._shared_with_you = escape(gettext("Shared with you"))
+        self._select_image = escape(gettext("Select image"))
 
     @property
     def rows_html(self) -> SafeString:
@@ -119,17 +117,17 @@ class ImageTable(HtmxTable):
                 ' hx-swap="outerHTML" hx-target="this"'
             )
         size = human_size(image.size) if image.size is not None else "-"
-        created = timezone.localtime(image.created_at, self._zone).strftime("%Y-%m-%d %H:%M")
+        created = time_html(image.created_at, "SHORT_DATETIME_FORMAT")
         return mark_safe(  # noqa: S308 (every value above is escaped)
             f'<tr{attrs} class="{"odd" if n % 2 else "even"}">'
             f'<td class="col-check"><input type="checkbox" name="image_ids" value="{pk}"'
-            ' aria-label="Select image" /></td>'
+            f' aria-label="{self._select_image}" /></td>'
             f"<td>{self._name_cell(image, pk)}</td>"
             f'<td><span class="mono truncate" title="{pk}">{pk}</span></td>'
             f"<td>{_status_cell(image)}</td>"
             f"<td>{escape(_OS_TYPE.get(image.os_type, image.os_type))}</td>"
             f"<td>{escape(_VISIBILITY.get(image.visibility, image.visibility))}</td>"
-            f"<td>{_PROTECTED[bool(image.protected)]}</td>"
+            f"<td>{self._protected[bool(image.protected)]}</td>"
             f"<td>{escape(_ORIGIN.get(image.origin, image.origin))}</td>"
             f'<td class="nowrap">{size}</td>'
             f'<td class="nowrap">{created}</td></tr>\n'
@@ -139,10 +137,10 @@ class ImageTable(HtmxTable):
         link = f'<a href="{self._detail_url.format(pk)}">{escape(image.name)}</a>'
         if image.account_id == self.account.id:
             return link
+        owner = escape(gettext("by %(owner)s") % {"owner": image.account.name})
         return (
             f'{link}<div class="small"><span class="badge badge-plain tag-shared">'
-            f'Shared with you</span> <span class="muted">by {escape(image.account.name)}</span>'
-            "</div>"
+            f'{self._shared_with_you}</span> <span class="muted">{owner}</span></div>'
         )
 
 
@@ -155,9 +153,12 @@ def _status_cell(image: Image) -> str:
     )
     percent = image.progress_percent
     if image.status == Image.Status.IMPORTING and percent is not None:
-        done, total = human_size(image.progress_done), human_size(image.progress_total)
+        progress = escape(
+            gettext("%(done)s of %(total)s")
+            % {"done": human_size(image.progress_done), "total": human_size(image.progress_total)}
+        )
         html += (
-            f' <progress class="progress" max="100" value="{percent}" title="{done} of {total}">'
+            f' <progress class="progress" max="100" value="{percent}" title="{progress}">'
             f'{percent}%</progress> <span class="small muted">{percent}%</span>'
         )
     if image.status == Image.Status.ERROR:

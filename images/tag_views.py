@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from console.access import current_account
@@ -46,14 +47,14 @@ def tag_add(request: ConsoleRequest, pk) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            return _done(request, image, f"Tag {tag.key} was added.")
+            return _done(request, image, _("Tag %(key)s was added.") % {"key": tag.key})
     return render_detail(request, image, "tags", partial="tags", tag_form=form)
 
 
 def _tag_of(image: Image, tag_id: int) -> Tag:
     tag = Tag.objects.filter(image=image, pk=tag_id).first()
     if tag is None:
-        raise Http404("No such tag.")
+        raise Http404(_("No such tag."))
     return tag
 
 
@@ -79,7 +80,7 @@ def tag_edit(request: ConsoleRequest, pk, tag_id: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            return _done(request, image, f"Tag {tag.key} was saved.")
+            return _done(request, image, _("Tag %(key)s was saved.") % {"key": tag.key})
     return render_detail(request, image, "tags", partial="tags", editing_tag=tag.pk, edit_form=form)
 
 
@@ -94,7 +95,7 @@ def tag_delete(request: ConsoleRequest, pk, tag_id: int) -> HttpResponse:
         if not request.htmx:
             return redirect(_tags_url(image))
         return render_detail(request, image, "tags", partial="tags")
-    return _done(request, image, f"Tag {tag.key} was deleted.")
+    return _done(request, image, _("Tag %(key)s was deleted.") % {"key": tag.key})
 
 
 @require_GET
@@ -103,7 +104,7 @@ def tag_suggestions(request: ConsoleRequest, part: str) -> HttpResponse:
     already use, starting with what was typed. Fired per keystroke, so it walks the
     account's tag index one distinct value at a time instead of reading every tag."""
     if part not in ("key", "value"):
-        raise Http404("Unknown suggestion list.")
+        raise Http404(_("Unknown suggestion list."))
     if any("\x00" in request.GET.get(name, "") for name in ("key", "value")):
         # No tag holds a NUL character (the forms refuse it) and PostgreSQL cannot
         # even compare one: nothing to suggest.

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from console.access import current_account, require_change
@@ -96,9 +97,8 @@ def image_create(request: ConsoleRequest) -> HttpResponse:
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(
-                    request, f"Image {image.name} was created and is queued for import."
-                )
+                created = _("Image %(name)s was created and is queued for import.")
+                messages.success(request, created % {"name": image.name})
                 return redirect_after_change(request, "images:list")
     else:
         form = ImageCreateForm()
@@ -121,5 +121,7 @@ def image_retry(request: ConsoleRequest, pk) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
-        messages.success(request, f"Image {image.name} is queued for import again.")
+        messages.success(
+            request, _("Image %(name)s is queued for import again.") % {"name": image.name}
+        )
     return redirect_after_change(request, "images:detail", pk=image.pk)

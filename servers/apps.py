@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ServersConfig(AppConfig):
     name = "servers"
-    verbose_name = "GPU servers"
+    verbose_name = _("GPU servers")
 
     def ready(self) -> None:
         import servers.history  # noqa: F401  (the phrases servers record)

@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from servers.models import GpuServer
 
@@ -10,11 +11,11 @@ class ServerFilter(django_filters.FilterSet):
     name = django_filters.CharFilter(
         field_name="name",
         lookup_expr="icontains",
-        label="Server name",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Search by name"}),
+        label=_("Server name"),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Search by name")}),
     )
     status = django_filters.ChoiceFilter(
-        choices=GpuServer.Status.choices, empty_label="All statuses", label="Status"
+        choices=GpuServer.Status.choices, empty_label=_("All statuses"), label=_("Status")
     )
 
     class Meta:

@@ -5,6 +5,7 @@ import re
 from django import forms
 from django.core.files.storage import default_storage
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from images.forms import ImageNameField, os_type_field
 from images.models import Image
@@ -30,9 +31,9 @@ def suggested_image_name(server: GpuServer) -> str:
     return f"{base}-{timezone.localdate():%Y%m%d}"
 
 
-MSG_DISK_MISSING = "No file with this name in the image storage."
-MSG_DISK_NAME = "Give a relative storage name such as servers/<server id>/root.qcow2."
-MSG_IMAGE_ACCOUNT = "The image must belong to the server's account or be shared with it."
+MSG_DISK_MISSING = _("No file with this name in the image storage.")
+MSG_DISK_NAME = _("Give a relative storage name such as servers/<server id>/root.qcow2.")
+MSG_IMAGE_ACCOUNT = _("The image must belong to the server's account or be shared with it.")
 
 
 class GpuServerAdminForm(forms.ModelForm):
@@ -52,8 +53,9 @@ class GpuServerAdminForm(forms.ModelForm):
             "root_disk",
         ]
         help_texts = {
-            "root_disk": "Storage name of the server's qcow2 root disk, "
-            "e.g. servers/<server id>/root.qcow2.",
+            "root_disk": _(
+                "Storage name of the server's qcow2 root disk, e.g. servers/<server id>/root.qcow2."
+            ),
         }
 
     def clean_root_disk(self) -> str:

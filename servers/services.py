@@ -10,6 +10,7 @@ import math
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from oslo_utils.imageutils import format_inspector
 
 from console import work_history
@@ -25,9 +26,9 @@ GB = 1 << 30
 # The qcow2 header (and the inspector's look at it) sits in the first bytes of the disk.
 _HEADER_READ = 4096
 
-ERROR_NOT_RUNNING = str(history.NOT_RUNNING())
-ERROR_DISK_MISSING = str(history.DISK_MISSING())
-ERROR_OS_TYPE = "Select an OS type: the server was not created from an image the console knows."
+ERROR_NOT_RUNNING = history.NOT_RUNNING().lazy()
+ERROR_DISK_MISSING = history.DISK_MISSING().lazy()
+ERROR_OS_TYPE = _("Select an OS type: the server was not created from an image the console knows.")
 
 
 def disk_virtual_size(name: str) -> int | None:

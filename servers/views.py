@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from console.access import current_account, get_for_account, require_change
@@ -100,11 +101,11 @@ def server_create_image(request: ConsoleRequest, pk) -> HttpResponse:
                 # htmx swaps only 2xx answers; a plain POST says what went wrong.
                 status = 200 if request.htmx else 409
             else:
-                messages.success(
-                    request,
-                    f"Image {image.name} is being created from server {server.name}. "
-                    "It is queued and becomes Active once the disk is copied.",
+                text = _(
+                    "Image %(name)s is being created from server %(server)s. "
+                    "It is queued and becomes Active once the disk is copied."
                 )
+                messages.success(request, text % {"name": image.name, "server": server.name})
                 return redirect_after_change(request, "images:list")
     return render_page(
         request, "servers/server_create_image.html", context, fragment="form", status=status

@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from images.admin import image_search
 from images.models import Image
@@ -26,7 +28,7 @@ class ShareAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "image__visibility", "image__origin", "created_at", "modified_at"]
     search_fields = ["target_account_id"]  # see get_search_results
-    search_help_text = "An approved account ID, or an image as the image search finds it."
+    search_help_text = _("An approved account ID, or an image as the image search finds it.")
     list_select_related = ["image", "image__account", "requested_by"]
     show_full_result_count = False
     readonly_fields = [
@@ -46,11 +48,11 @@ class ShareAdmin(admin.ModelAdmin):
         images = image_search(Image.objects.all(), term).values("pk")
         return queryset.filter(Q(target_account_id=term) | Q(image__in=images)), False
 
-    @admin.display(description="Owner account", ordering="image__account__name")
+    @admin.display(description=_("Owner account"), ordering="image__account__name")
     def owner_account(self, share: Share) -> str:
         return share.image.account.name
 
-    @admin.action(description="Stop sharing (delete the selected shares)", permissions=["stop"])
+    @admin.action(description=_("Stop sharing (delete the selected shares)"), permissions=["stop"])
     def stop_sharing(self, request: HttpRequest, queryset) -> None:
         stopped = 0
         for share in queryset:
@@ -59,7 +61,8 @@ class ShareAdmin(admin.ModelAdmin):
             except ValidationError:
                 continue
             stopped += 1
-        self.message_user(request, f"Stopped {stopped} share(s).", messages.SUCCESS)
+        text = ngettext("Stopped %(n)s share.", "Stopped %(n)s shares.", stopped)
+        self.message_user(request, text % {"n": stopped}, messages.SUCCESS)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

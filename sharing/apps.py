@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SharingConfig(AppConfig):
     name = "sharing"
-    verbose_name = "Image sharing"
+    verbose_name = _("Image sharing")
 
     def ready(self) -> None:
         # Sharing takes part in two image rules that need both apps: which images an

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from console.models import Account
 from images.models import Image
@@ -29,24 +31,34 @@ class Share(models.Model):
     other, so the console never reveals which account IDs exist."""
 
     class Status(models.TextChoices):
-        PENDING = "Pending", "Pending"
-        ACCEPTED = "Accepted", "Accepted"
-        REJECTED = "Rejected", "Rejected"
+        PENDING = "Pending", pgettext_lazy("share status", "Pending")
+        ACCEPTED = "Accepted", pgettext_lazy("share status", "Accepted")
+        REJECTED = "Rejected", pgettext_lazy("share status", "Rejected")
 
-    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="shares")
-    target_account_id = models.CharField("Approved Account ID", max_length=64)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    image = models.ForeignKey(
+        Image, on_delete=models.CASCADE, related_name="shares", verbose_name=_("image")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    target_account_id = models.CharField(_("Approved Account ID"), max_length=64)
+    status = models.CharField(
+        _("Status"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
     # The request time, updated when the receiver accepts or rejects.
-    modified_at = models.DateTimeField()
+    modified_at = models.DateTimeField(_("Modified at"))
 
     objects = ShareQuerySet.as_manager()
 
     class Meta:
         ordering = ["-modified_at", "id"]
+        verbose_name = _("share")
+        verbose_name_plural = _("shares")
         indexes = [
             models.Index(fields=["target_account_id", "status"], name="share_target_status"),
             # The admin site's changelist, in the model's order.

@@ -13,6 +13,7 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from console import work_history
 from console.models import Account
@@ -23,15 +24,15 @@ from images.services import SharesWouldStop
 from sharing import history
 from sharing.models import ACCOUNT_ID_PATTERN, Share
 
-ERROR_MALFORMED_ACCOUNT_ID = str(history.MALFORMED_ACCOUNT_ID())
+ERROR_MALFORMED_ACCOUNT_ID = history.MALFORMED_ACCOUNT_ID().lazy()
 # One message for every Image ID that has no pending share for the account: malformed,
 # unknown, not shared, shared with another account, already accepted, rejected. Any
 # difference would let a user probe other accounts' image IDs.
-ERROR_NO_PENDING_SHARE = (
+ERROR_NO_PENDING_SHARE = _(
     "No pending share of this image was found for your account. Check the Image ID with "
     "the account that shared it."
 )
-ERROR_SHARE_GONE = "This share no longer exists: it was already stopped."
+ERROR_SHARE_GONE = _("This share no longer exists: it was already stopped.")
 
 ACCOUNT_ID_RE = re.compile(ACCOUNT_ID_PATTERN)
 

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from console.access import current_account, require_change
@@ -40,10 +41,12 @@ def share(request: ConsoleRequest, pk) -> HttpResponse:
             field = "target_account_id" if error.code in FIELD_ERRORS else None
             form.add_error(field, error)
         else:
+            text = _(
+                "Image %(name)s is shared with account %(account)s. "
+                "It stays Pending until that account accepts it."
+            )
             messages.success(
-                request,
-                f"Image {image.name} is shared with account {created.target_account_id}. "
-                "It stays Pending until that account accepts it.",
+                request, text % {"name": image.name, "account": created.target_account_id}
             )
             return redirect_after_change(request, "images:detail", pk=image.pk)
     blocker = services.image_share_blocker(image)
@@ -66,11 +69,10 @@ def stop(request: ConsoleRequest, pk, share_pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
-        messages.success(
-            request,
-            f"Stopped sharing {image.name} with account {target.target_account_id}. "
-            "That account lost access at once.",
+        text = _(
+            "Stopped sharing %(name)s with account %(account)s. That account lost access at once."
         )
+        messages.success(request, text % {"name": image.name, "account": target.target_account_id})
     if request.htmx:
         response = render(request, "sharing/_sharing_status.html", {"image": image})
         return trigger(response, "console:close-dialog")
@@ -95,10 +97,9 @@ def receive(request: ConsoleRequest) -> HttpResponse:
         except ValidationError:
             failed = True
         else:
+            text = _("Image %(name)s shared by %(owner)s is now in your image list.")
             messages.success(
-                request,
-                f"Image {accepted.image.name} shared by {accepted.image.account.name} "
-                "is now in your image list.",
+                request, text % {"name": accepted.image.name, "owner": accepted.image.account.name}
             )
             return redirect_after_change(request, "images:list")
     context = {"form": form, "failed": failed, "neutral_message": services.ERROR_NO_PENDING_SHARE}
@@ -161,10 +162,11 @@ def accept(request: ConsoleRequest, pk) -> HttpResponse:
     try:
         services.share_accept(image_id=pk, account=account, actor=request.user)
     except ValidationError:
-        raise Http404("No pending share of this image for your account.") from None
+        raise Http404(_("No pending share of this image for your account.")) from None
     if request.htmx:
         return _answered(request, offered)
-    messages.success(request, f"Image {offered.image.name} is now in your image list.")
+    text = _("Image %(name)s is now in your image list.")
+    messages.success(request, text % {"name": offered.image.name})
     return redirect("sharing:pending")
 
 
@@ -186,11 +188,13 @@ def reject(request: ConsoleRequest, pk) -> HttpResponse:
     try:
         services.share_reject(image_id=pk, account=account, actor=request.user)
     except ValidationError:
-        raise Http404("No share of this image for your account.") from None
+        raise Http404(_("No share of this image for your account.")) from None
     if was_accepted:
-        messages.success(request, f"Image {answered.image.name} was removed from your list.")
+        text = _("Image %(name)s was removed from your list.")
+        messages.success(request, text % {"name": answered.image.name})
         return redirect_after_change(request, "images:list")
     if request.htmx:
         return _answered(request, answered)
-    messages.success(request, f"You rejected the share of image {answered.image.name}.")
+    text = _("You rejected the share of image %(name)s.")
+    messages.success(request, text % {"name": answered.image.name})
     return redirect("sharing:pending")

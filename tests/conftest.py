@@ -158,7 +158,7 @@ def sign_in(page):
         page.goto("/accounts/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", DEMO_PASSWORD)
-        page.click("button[type=submit]")
+        page.click(".form-stack button[type=submit]")
         page.wait_for_url("**/gpu-server/**")
 
     return _sign_in

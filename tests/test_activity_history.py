@@ -174,24 +174,30 @@ def test_it_downloads_the_filtered_rows_as_csv(world, alice_client):
     body = _download(alice_client, "csv").decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
     assert rows[0] == [
-        "Work date/time",
-        "Resource type",
-        "Resource ID",
-        "Resource name",
-        "Work details",
-        "Event topic",
-        "Work result",
-        "Worker ID",
-        "Worker name",
-        "Worker email",
-        "Region",
+        "work_time",
+        "work_time_local",
+        "resource_type",
+        "resource_id",
+        "resource_name",
+        "event_topic",
+        "result",
+        "message_code",
+        "message_params",
+        "work_details",
+        "worker_id",
+        "worker_name",
+        "worker_email",
+        "region",
     ]
-    assert [r[4] for r in rows[1:]] == ["changed", "made"]
-    assert rows[1][2] == str(image.pk) and rows[1][3] == "csv-image"
-    assert rows[1][8:10] == ["Alice Anders", "alice@example.com"]
-    assert datetime.datetime.fromisoformat(rows[1][0]).tzinfo is not None
+    assert [r[9] for r in rows[1:]] == ["changed", "made"]
+    assert rows[1][3] == str(image.pk) and rows[1][4] == "csv-image"
+    assert rows[1][5:8] == ["SetImage", "Success", "text"]
+    assert json.loads(rows[1][8]) == {"text": "changed"}
+    assert rows[1][11:13] == ["Alice Anders", "alice@example.com"]
+    assert datetime.datetime.fromisoformat(rows[1][0]).utcoffset() == datetime.timedelta(0)
+    assert datetime.datetime.fromisoformat(rows[1][1]).tzinfo is not None
     body = _download(alice_client, "csv", topic="CreateImage").decode("utf-8-sig")
-    assert [r[4] for r in csv.reader(io.StringIO(body))][1:] == ["made"]
+    assert [r[9] for r in csv.reader(io.StringIO(body))][1:] == ["made"]
 
 
 def test_it_neutralises_formulas_in_csv_cells(world, alice_client):
@@ -204,12 +210,12 @@ def test_it_neutralises_formulas_in_csv_cells(world, alice_client):
     for row in rows:
         for cell in row:
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
-    assert {row[4] for row in rows} == {
+    assert {row[9] for row in rows} == {
         '\'=HYPERLINK("http://evil.example","x")',
         "'@SUM(A1)",
         "'+1+1",
     }
-    assert rows[0][3] == "'-danger"
+    assert rows[0][4] == "'-danger"
     assert csv_cell("\uff1dcmd") == "'\uff1dcmd"
     assert csv_cell("plain") == "plain"
     assert csv_cell(None) == ""

@@ -102,7 +102,7 @@ def test_it_defaults_minimum_disk_to_the_virtual_size_rounded_up_to_whole_gb(
     page = alice_client.get(_url(server))
     alice_client.post(_url(server), {"name": "sized"})
 
-    assert f"{expected_gb} GB" in page.text
+    assert f"{expected_gb:,} GB" in page.text
     assert Image.objects.get(name="sized").min_disk_gb == expected_gb
 
 
@@ -146,7 +146,7 @@ def test_it_refuses_a_stopped_server_with_a_clear_error(world, alice_client, bas
     response = alice_client.post(_url(server), {"name": "from-stopped"})
 
     assert response.status_code == 409
-    assert ERROR_NOT_RUNNING in response.text
+    assert str(ERROR_NOT_RUNNING) in response.text
     assert not _server_images()
     assert _rows() == [("GpuServer", "CreateGpuServerImage", "Failure")]
     row = WorkHistory.objects.get()
@@ -171,7 +171,7 @@ def test_it_refuses_a_server_stopped_while_the_popup_was_open(alice_client, serv
     # htmx swaps only 2xx answers: the popup's form comes back with the reason.
     assert response.status_code == 200
     assert response.text.lstrip().startswith("<form")
-    assert ERROR_NOT_RUNNING in response.text
+    assert str(ERROR_NOT_RUNNING) in response.text
     assert not _server_images()
 
 

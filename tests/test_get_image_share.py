@@ -132,7 +132,7 @@ def test_every_kind_of_wrong_id_gets_the_same_neutral_answer(world, bob_client, 
         )
     first = next(iter(answers.values()))
     assert first[0] == 200
-    assert services.ERROR_NO_PENDING_SHARE in first[3]
+    assert str(services.ERROR_NO_PENDING_SHARE) in first[3]
     for kind, answer in answers.items():
         assert answer == first, f"the answer for {kind!r} differs"
     assert Share.objects.filter(status="Accepted").count() == 1  # only the one made above
@@ -144,7 +144,7 @@ def test_it_shows_the_neutral_message_inside_the_popup_fragment(world, bob_clien
 
     html = response.content.decode()
     assert html.lstrip().startswith('<form id="receive-form"')
-    assert services.ERROR_NO_PENDING_SHARE in html
+    assert str(services.ERROR_NO_PENDING_SHARE) in html
     assert "<html" not in html
 
 
@@ -171,7 +171,7 @@ def test_it_accepts_for_the_account_selected_in_the_header(world):
     client = client_for(world.bob)  # Acme Research comes first: it is current
 
     refused = client.post(RECEIVE, {"image_id": str(image.pk)})
-    assert services.ERROR_NO_PENDING_SHARE in refused.content.decode()
+    assert str(services.ERROR_NO_PENDING_SHARE) in refused.content.decode()
     share.refresh_from_db()
     assert share.status == Share.Status.PENDING
 

@@ -43,7 +43,7 @@ def test_it_shows_status_badge_gpu_image_link_and_created(world, alice_client):
         assert f">{header}</a>" in html
     assert '<span class="badge status-running">Running</span>' in html
     assert '<span class="badge status-stopped">Stopped</span>' in html
-    assert "H100 x 8" in html and "A100 x 1" in html
+    assert "H100 \u00d7 8" in html and "A100 \u00d7 1" in html
     assert f'<a href="{reverse("images:detail", args=[image.pk])}">ubuntu-cuda</a>' in html
     assert server.created_at.strftime("%Y-%m-%d") in html
 
@@ -159,7 +159,7 @@ def test_it_shows_the_facts_of_a_server(world, alice_client):
     assert response.status_code == 200
     assert "<h1>train-01</h1>" in html
     assert str(server.pk) in html
-    assert "H100 x 8" in html
+    assert "H100 \u00d7 8" in html
     assert "gpu.h100.8x-1920g" in html
     assert f'<a href="{reverse("images:detail", args=[image.pk])}">ubuntu-cuda</a>' in html
     assert "Ubuntu" in html

@@ -184,7 +184,7 @@ def test_it_refuses_an_upload_over_the_cap_without_keeping_it(
         ("min_disk_gb", "-1", "Minimum Disk must be between 0 and 12,288 GB."),
         ("min_disk_gb", "12289", "Minimum Disk must be between 0 and 12,288 GB."),
         ("min_disk_gb", "1.5", "Enter a whole number of GB."),
-        ("min_disk_gb", "", "Enter the minimum disk in GB."),
+        ("min_disk_gb", "", "Enter the Minimum Disk in GB."),
         ("min_ram_gb", "2097152", "Minimum RAM must be between 0 and 2,097,151 GB."),
         ("min_ram_gb", "-5", "Minimum RAM must be between 0 and 2,097,151 GB."),
         ("min_ram_gb", "lots", "Enter a whole number of GB."),

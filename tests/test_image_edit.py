@@ -89,7 +89,7 @@ def test_it_shows_the_edit_form_in_place_for_htmx_and_as_a_page_without(world, a
         ),
         ("min-disk", {"min_disk_gb": "-1"}, "between 0 and 12,288"),
         ("min-disk", {"min_disk_gb": "abc"}, "whole number of GB"),
-        ("min-disk", {"min_disk_gb": ""}, "Enter the minimum disk in GB."),
+        ("min-disk", {"min_disk_gb": ""}, "Enter the Minimum Disk in GB."),
         ("min-ram", {"min_ram_gb": "2097152"}, "between 0 and 2,097,151"),
         ("visibility", {"visibility": "Public"}, "Choose Private or Shared."),
     ],

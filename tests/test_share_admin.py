@@ -54,7 +54,7 @@ def test_the_stop_sharing_action_deletes_through_the_service(world, staff_client
     )
 
     assert response.status_code == 200
-    assert "Stopped 1 share(s)." in response.content.decode()
+    assert "Stopped 1 share." in response.content.decode()
     assert not Share.objects.exists()
     row = WorkHistory.objects.for_resource(image.pk).get()
     assert (row.event_topic, row.worker_id) == ("DeleteImageMember", str(admin.pk))

@@ -108,7 +108,9 @@ def test_it_refuses_a_malformed_account_id(world, alice_client, typed):
     assert response.status_code == 200
     html = response.content.decode()
     expected = (
-        "Enter the Shared Account ID." if not typed.strip() else services.ERROR_MALFORMED_ACCOUNT_ID
+        "Enter the Shared Account ID."
+        if not typed.strip()
+        else str(services.ERROR_MALFORMED_ACCOUNT_ID)
     )
     assert expected in html
     assert 'class="field has-error"' in html

@@ -57,7 +57,7 @@ def test_a_pending_share_of_a_private_image_cannot_be_accepted(world, bob_client
 
     response = bob_client.post(reverse("sharing:receive"), {"image_id": str(image.pk)})
 
-    assert services.ERROR_NO_PENDING_SHARE in response.content.decode()
+    assert str(services.ERROR_NO_PENDING_SHARE) in response.content.decode()
     share.refresh_from_db()
     assert share.status == Share.Status.PENDING
     assert (

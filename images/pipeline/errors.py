@@ -8,70 +8,72 @@ file they pointed at.
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from console.formats import SIZE
 from console.phrases import Message, Phrase, phrase
 
 # --- The file itself -----------------------------------------------------------
-NOT_QCOW2 = phrase("import.not_qcow2", "The file is not a qcow2 image")
+NOT_QCOW2 = phrase("import.not_qcow2", _("The file is not a qcow2 image"))
 SEVERAL_FORMATS = phrase(
-    "import.several_formats", "The file looks like more than one disk image format"
+    "import.several_formats", _("The file looks like more than one disk image format")
 )
 BACKING_FILE = phrase(
-    "import.backing_file", "The qcow2 image names a backing file, which is not allowed"
+    "import.backing_file", _("The qcow2 image names a backing file, which is not allowed")
 )
 DATA_FILE = phrase(
-    "import.data_file", "The qcow2 image uses an external data file, which is not allowed"
+    "import.data_file", _("The qcow2 image uses an external data file, which is not allowed")
 )
 UNSUPPORTED_FEATURES = phrase(
-    "import.unsupported_features", "The qcow2 image uses unsupported features"
+    "import.unsupported_features", _("The qcow2 image uses unsupported features")
 )
-DAMAGED_HEADER = phrase("import.damaged_header", "The qcow2 header is truncated or damaged")
-TRUNCATED_IMAGE = phrase("import.truncated_image", "The file ends before the qcow2 image does")
-ZERO_SIZE_DISK = phrase("import.zero_size_disk", "The qcow2 image has a virtual size of zero")
-EMPTY_FILE = phrase("import.empty_file", "The file is empty")
-ENCRYPTED = phrase("import.encrypted", "The qcow2 image is encrypted, which is not supported")
+DAMAGED_HEADER = phrase("import.damaged_header", _("The qcow2 header is truncated or damaged"))
+TRUNCATED_IMAGE = phrase("import.truncated_image", _("The file ends before the qcow2 image does"))
+ZERO_SIZE_DISK = phrase("import.zero_size_disk", _("The qcow2 image has a virtual size of zero"))
+EMPTY_FILE = phrase("import.empty_file", _("The file is empty"))
+ENCRYPTED = phrase("import.encrypted", _("The qcow2 image is encrypted, which is not supported"))
 
 # --- The URL -------------------------------------------------------------------
-INVALID_URL = phrase("import.invalid_url", "The URL is not valid")
-BAD_SCHEME = phrase("import.bad_scheme", "The URL must use http or https")
+INVALID_URL = phrase("import.invalid_url", _("The URL is not valid"))
+BAD_SCHEME = phrase("import.bad_scheme", _("The URL must use http or https"))
 USERINFO_IN_URL = phrase(
-    "import.userinfo_in_url", "The URL must not contain a user name or password"
+    "import.userinfo_in_url", _("The URL must not contain a user name or password")
 )
-PRIVATE_ADDRESS = phrase("import.private_address", "The URL resolves to a private address")
-NAME_UNRESOLVED = phrase("import.name_unresolved", "The host name could not be resolved")
-TOO_MANY_REDIRECTS = phrase("import.too_many_redirects", "Too many redirects")
+PRIVATE_ADDRESS = phrase("import.private_address", _("The URL resolves to a private address"))
+NAME_UNRESOLVED = phrase("import.name_unresolved", _("The host name could not be resolved"))
+TOO_MANY_REDIRECTS = phrase("import.too_many_redirects", _("Too many redirects"))
 REDIRECT_WITHOUT_LOCATION = phrase(
-    "import.redirect_without_location", "The server sent a redirect without a location"
+    "import.redirect_without_location", _("The server sent a redirect without a location")
 )
 
 # --- The transfer --------------------------------------------------------------
-CONNECT_FAILED = phrase("import.connect_failed", "Could not connect to the server")
-TIMED_OUT = phrase("import.timed_out", "The server did not answer in time")
-CONNECTION_LOST = phrase("import.connection_lost", "The connection to the server was lost")
+CONNECT_FAILED = phrase("import.connect_failed", _("Could not connect to the server"))
+TIMED_OUT = phrase("import.timed_out", _("The server did not answer in time"))
+CONNECTION_LOST = phrase("import.connection_lost", _("The connection to the server was lost"))
 TLS_CERTIFICATE = phrase(
-    "import.tls_certificate", "The server's TLS certificate could not be verified"
+    "import.tls_certificate", _("The server's TLS certificate could not be verified")
 )
 TLS_FAILED = phrase(
-    "import.tls_failed", "A secure connection to the server could not be established"
+    "import.tls_failed", _("A secure connection to the server could not be established")
 )
-BAD_RESPONSE = phrase("import.bad_response", "The server sent an invalid HTTP response")
-READ_FAILED = phrase("import.read_failed", "The file could not be read")
-STORAGE_FAILED = phrase("import.storage_failed", "The image could not be written to storage")
+BAD_RESPONSE = phrase("import.bad_response", _("The server sent an invalid HTTP response"))
+READ_FAILED = phrase("import.read_failed", _("The file could not be read"))
+STORAGE_FAILED = phrase("import.storage_failed", _("The image could not be written to storage"))
 
-HTTP_STATUS = phrase("import.http_status", "The server answered HTTP {status}")
-TOO_LARGE = phrase("import.too_large", "Download stopped at {cap}")
+HTTP_STATUS = phrase("import.http_status", _("The server answered HTTP {status}"))
+TOO_LARGE = phrase("import.too_large", _("Download stopped at {cap}"))
 LENGTH_MISMATCH = phrase(
-    "import.length_mismatch", "The server sent {received:,} bytes but announced {announced:,}"
+    "import.length_mismatch", _("The server sent {received:,} bytes but announced {announced:,}")
 )
 
 # --- The import itself ----------------------------------------------------------
-REASON_SOURCE_GONE = phrase("import.source_gone", "The file to import is no longer available")
+REASON_SOURCE_GONE = phrase("import.source_gone", _("The file to import is no longer available"))
 REASON_UNEXPECTED = phrase(
-    "import.unexpected", "The import failed unexpectedly; try again or contact support"
+    "import.unexpected", _("The import failed unexpectedly; try again or contact support")
 )
-REASON_TOO_SLOW = phrase("import.too_slow", "The import took longer than the time limit")
+REASON_TOO_SLOW = phrase("import.too_slow", _("The import took longer than the time limit"))
 REASON_TOO_MANY_ATTEMPTS = phrase(
-    "import.too_many_attempts", "The import was interrupted {n} times and was given up"
+    "import.too_many_attempts", _("The import was interrupted {n} times and was given up")
 )
 
 

@@ -1,4 +1,12 @@
-/* Small behaviours of the console pages. No inline scripts: the CSP allows only 'self'. */
+/* Small behaviours of the console pages. No inline scripts: the CSP allows only 'self'.
+   Words come from the catalog script the page loads first (Django's JavaScriptCatalog,
+   served from the console's own address); without it they stay in English. */
+var gettext = window.gettext || function (text) { return text; };
+var ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+var interpolate = window.interpolate || function (text, values) {
+  return text.replace(/%\((\w+)\)s/g, function (_, name) { return String(values[name]); });
+};
+
 (function () {
   "use strict";
 
@@ -27,7 +35,7 @@
       var done = function () {
         copy.classList.add("copied");
         copy.setAttribute("data-label", copy.getAttribute("aria-label") || "");
-        copy.setAttribute("aria-label", "Copied");
+        copy.setAttribute("aria-label", gettext("Copied"));
         setTimeout(function () {
           copy.classList.remove("copied");
           copy.setAttribute("aria-label", copy.getAttribute("data-label"));
@@ -71,7 +79,7 @@
       var scope = counter.closest("form") || document;
       var name = counter.getAttribute("data-selection-count");
       var n = scope.querySelectorAll("input[type=checkbox][name='" + name + "']:checked").length;
-      counter.textContent = n ? n + " selected" : "";
+      counter.textContent = n ? interpolate(ngettext("%(n)s selected", "%(n)s selected", n), { n: n }, true) : "";
       scope.querySelectorAll("[data-needs-selection]").forEach(function (b) { b.disabled = n === 0; });
     });
   }
@@ -117,7 +125,9 @@
     var n = rows.querySelectorAll(".tag-row").length;
     var left = document.querySelector("[data-tag-remaining]");
     var add = document.querySelector("[data-tag-add]");
-    if (left) { left.textContent = (max - n) + " of " + max + " tags remaining"; }
+    if (left) {
+      left.textContent = interpolate(gettext("%(left)s of %(max)s tags remaining"), { left: max - n, max: max }, true);
+    }
     if (add) { add.disabled = n >= max; }
   }
   document.addEventListener("change", function (event) {
@@ -151,9 +161,9 @@
 (function () {
   "use strict";
   var MESSAGES = {
-    403: "Not allowed: your role in this account cannot make this change.",
-    404: "Not found: it may have been deleted, or it belongs to another account.",
-    409: "This could not be done in the current state; reload the page and try again."
+    403: gettext("Not allowed: your role in this account cannot make this change."),
+    404: gettext("Not found: it may have been deleted, or it belongs to another account."),
+    409: gettext("This could not be done in the current state; reload the page and try again.")
   };
   function toast(text) {
     var box = document.getElementById("toasts");
@@ -169,7 +179,7 @@
     close.type = "button";
     close.className = "toast-close";
     close.setAttribute("data-toast-close", "");
-    close.setAttribute("aria-label", "Dismiss");
+    close.setAttribute("aria-label", gettext("Dismiss"));
     close.textContent = "\u00d7";
     item.appendChild(span);
     item.appendChild(close);
@@ -178,9 +188,9 @@
   }
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr ? event.detail.xhr.status : 0;
-    toast(MESSAGES[status] || "Something went wrong (HTTP " + status + "). Try again in a moment.");
+    toast(MESSAGES[status] || interpolate(gettext("Something went wrong (HTTP %(status)s). Try again in a moment."), { status: status }, true));
   });
   document.addEventListener("htmx:sendError", function () {
-    toast("The console cannot be reached. Check your connection and try again.");
+    toast(gettext("The console cannot be reached. Check your connection and try again."));
   });
 })();

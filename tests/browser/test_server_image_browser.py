@@ -21,7 +21,7 @@ def test_it_creates_an_image_from_a_running_server_and_watches_it_become_active(
     page.get_by_role("link", name="GPU Server", exact=True).click()
     servers = page.locator("#servers tbody tr")
     expect(servers).to_have_count(2)
-    expect(servers.filter(has_text="train-01")).to_contain_text("H100 x 8")
+    expect(servers.filter(has_text="train-01")).to_contain_text("H100 \u00d7 8")
     page.get_by_role("link", name="train-01").click()
     expect(page.get_by_role("heading", name="train-01")).to_be_visible()
 

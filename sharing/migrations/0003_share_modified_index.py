@@ -6,8 +6,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("images", "0003_scale_indexes"),
-        ("sharing", "0001_initial"),
+        ("images", "0004_scale_indexes"),
+        ("sharing", "0002_translated_labels"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

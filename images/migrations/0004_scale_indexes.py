@@ -10,15 +10,19 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("console", "0006_scale_indexes"),
-        ("images", "0002_failure_as_data"),
+        ("console", "0007_scale_indexes"),
+        ("images", "0003_translated_labels"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
             name="image",
-            options={"ordering": ["-created_at", "-id"]},
+            options={
+                "ordering": ["-created_at", "-id"],
+                "verbose_name": "image",
+                "verbose_name_plural": "images",
+            },
         ),
         migrations.RemoveIndex(
             model_name="image",

@@ -7,7 +7,7 @@ from console.migration_operations import PostgresTrigramIndex
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("console", "0005_work_history_as_data"),
+        ("console", "0006_profile_and_translated_labels"),
     ]
 
     operations = [
