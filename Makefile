@@ -72,6 +72,7 @@ catalog: $(STAMP)
 bench: $(STAMP)
 	$(VPY) bench/import_throughput.py
 	$(VPY) bench/upload_memory.py
+	$(VPY) bench/faults.py
 
 # PostgreSQL at 127.0.0.1:5432 (user postgres); the data set stays in scale_bench.
 bench-scale: $(STAMP)

@@ -14,7 +14,14 @@ from django.utils.translation import gettext, ngettext
 
 from console.phrases import phrase
 
-_UNITS = (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10))
+_UNITS = (
+    ("EiB", 1 << 60),
+    ("PiB", 1 << 50),
+    ("TiB", 1 << 40),
+    ("GiB", 1 << 30),
+    ("MiB", 1 << 20),
+    ("KiB", 1 << 10),
+)
 
 
 def number(n: int | float, decimals: int | None = None) -> str:

@@ -230,7 +230,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Image imports ------------------------------------------------------------
 GIB = 1024**3
+TIB = 1024**4
 CONSOLE_MAX_IMAGE_BYTES = env_int("CONSOLE_MAX_IMAGE_BYTES", 64 * GIB, minimum=1)
+# Largest virtual size a qcow2 may claim: a header claiming exabytes describes no disk a GPU
+# server could boot (QEMU itself refuses such images).
+CONSOLE_MAX_VIRTUAL_BYTES = env_int("CONSOLE_MAX_VIRTUAL_BYTES", 64 * TIB, minimum=1)
 # Host names or IPs that may be fetched even though they resolve to private or
 # loopback addresses (on-premises object storage).
 CONSOLE_IMPORT_ALLOW_HOSTS = env_list("CONSOLE_IMPORT_ALLOW_HOSTS", [])
@@ -239,10 +243,26 @@ CONSOLE_IMPORT_READ_TIMEOUT = env_int("CONSOLE_IMPORT_READ_TIMEOUT", 60, minimum
 # Hard limit of one import: 64 GiB at a slow 10 MB/s is under two hours; leave room.
 CONSOLE_IMPORT_TIME_LIMIT = env_int("CONSOLE_IMPORT_TIME_LIMIT", 4 * 3600, minimum=60)
 CONSOLE_IMPORT_MAX_ATTEMPTS = env_int("CONSOLE_IMPORT_MAX_ATTEMPTS", 3, minimum=1)
-# An import whose progress has not moved for this long is taken as dead (worker lost).
-CONSOLE_IMPORT_STALE_SECONDS = env_int("CONSOLE_IMPORT_STALE_SECONDS", 300, minimum=30)
+# Import leases: a running import renews its image's heartbeat this often; one whose
+# heartbeat is older than the lease is dead (its worker was lost) and is taken back by the
+# reaper, which beat runs at its own interval.
+CONSOLE_IMPORT_HEARTBEAT_SECONDS = env_int("CONSOLE_IMPORT_HEARTBEAT_SECONDS", 5, minimum=1)
+CONSOLE_IMPORT_LEASE_SECONDS = env_int("CONSOLE_IMPORT_LEASE_SECONDS", 60, minimum=2)
+CONSOLE_REAPER_INTERVAL_SECONDS = env_int("CONSOLE_REAPER_INTERVAL_SECONDS", 15, minimum=1)
+if CONSOLE_IMPORT_HEARTBEAT_SECONDS * 2 > CONSOLE_IMPORT_LEASE_SECONDS:
+    raise ImproperlyConfigured(
+        "CONSOLE_IMPORT_LEASE_SECONDS must be at least twice CONSOLE_IMPORT_HEARTBEAT_SECONDS."
+    )
 # Images left Queued this long are enqueued again (the broker lost the message).
-CONSOLE_REQUEUE_AFTER_SECONDS = env_int("CONSOLE_REQUEUE_AFTER_SECONDS", 300, minimum=10)
+CONSOLE_REQUEUE_AFTER_SECONDS = env_int("CONSOLE_REQUEUE_AFTER_SECONDS", 300, minimum=1)
+# Stored image files no image refers to (a worker died between storing and recording, a
+# web process died while staging an upload) are removed once they are this old.
+CONSOLE_ORPHAN_FILE_GRACE_SECONDS = env_int("CONSOLE_ORPHAN_FILE_GRACE_SECONDS", 3600, minimum=1)
+CONSOLE_ORPHAN_SWEEP_INTERVAL_SECONDS = env_int(
+    "CONSOLE_ORPHAN_SWEEP_INTERVAL_SECONDS", 900, minimum=1
+)
+# Where an import spools its bytes before uploading them to object storage.
+CONSOLE_IMPORT_SPOOL_DIR = env_str("CONSOLE_IMPORT_SPOOL_DIR", str(VAR_DIR / "spool"))
 
 # --- Celery -------------------------------------------------------------------
 REDIS_URL = env_redis_url("REDIS_URL")
@@ -281,7 +301,14 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "images-recover-stalled-imports": {
         "task": "images.tasks.image_recover_stalled",
-        "schedule": 60.0,
+        "schedule": float(CONSOLE_REAPER_INTERVAL_SECONDS),
+        # A run that waited longer than the interval is superseded by the next one.
+        "options": {"expires": float(CONSOLE_REAPER_INTERVAL_SECONDS)},
+    },
+    "images-sweep-orphan-files": {
+        "task": "images.tasks.image_files_sweep",
+        "schedule": float(CONSOLE_ORPHAN_SWEEP_INTERVAL_SECONDS),
+        "options": {"expires": float(CONSOLE_ORPHAN_SWEEP_INTERVAL_SECONDS)},
     },
 }
 

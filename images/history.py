@@ -50,6 +50,10 @@ TAG_DELETED = phrase("image.tag.deleted", _("Deleted tag {key}={value}"))
 IMPORT_STARTED = phrase(
     "image.import.started", _("Import started (attempt {attempt} of {maximum})")
 )
+IMPORT_TAKEN_OVER = phrase(
+    "image.import.taken_over",
+    _("Import started (attempt {attempt} of {maximum}); the previous attempt stopped responding"),
+)
 IMPORT_SUCCEEDED = phrase(
     "image.import.succeeded",
     _("Imported a {size} qcow2 image (virtual size {virtual_size}); sha512 {sha512}..."),

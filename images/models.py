@@ -106,6 +106,9 @@ class ImageQuerySet(models.QuerySet):
         return self.filter(Q(account=account) | (Q(pk__in=ids) & Image.shareable_q()))
 
 
+NOTE_AWAITING_WORKER = _("The import starts when the worker is reachable.")
+
+
 class Image(models.Model):
     class Origin(models.TextChoices):
         UPLOAD = "upload", pgettext_lazy("origin", "Upload")
@@ -184,6 +187,13 @@ class Image(models.Model):
     # Each claim of the import increments it; a file that kills the worker ends in Error
     # after CONSOLE_IMPORT_MAX_ATTEMPTS instead of being retried for ever.
     import_attempts = models.PositiveSmallIntegerField(_("import attempts"), default=0)
+    # Every claim of the import takes the next number, never reused (Retry starts counting
+    # attempts again, not this): a settlement or heartbeat applies only while the image is
+    # Importing under the caller's number, and the attempt's files are named after it.
+    import_serial = models.PositiveIntegerField(_("import serial"), default=0)
+    # A Queued image whose import could not be handed to a worker (the broker was down):
+    # the console says it starts when the worker is reachable; the reaper sends it again.
+    awaiting_worker = models.BooleanField(_("awaiting a worker"), default=False)
     # Last sign of life of the import (status change or progress); a stale heartbeat
     # means the worker died.
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
@@ -297,6 +307,13 @@ class Image(models.Model):
         """The browser upload waiting in storage for this image's import, if any (a
         server-origin image reads a server's disk, which is not its own)."""
         return self.source_file if self.source_file.startswith(STAGED_UPLOAD_PREFIX) else ""
+
+    @property
+    def status_note(self) -> str:
+        """Why a Queued image is still waiting, when the console knows."""
+        if self.status == self.Status.QUEUED and self.awaiting_worker:
+            return NOTE_AWAITING_WORKER
+        return ""
 
     @property
     def failure_reason(self) -> str:

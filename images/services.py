@@ -5,6 +5,7 @@ Each service is atomic, checks that the current state allows the change, writes 
 change and one work-history row, and enqueues follow-up work on commit.
 """
 
+import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ from images.rules import (
     display_message,
 )
 
+log = logging.getLogger(__name__)
+
 ERROR_NOT_RETRYABLE = _("Only an image whose import failed can be imported again.")
 ERROR_NAME = format_lazy(_("Image name: {message}"), message=MSG_NAME)
 
@@ -55,11 +58,36 @@ class NewImage:
     tags: Sequence[tuple[str, str]] = ()
 
 
+# Publishing gives up quickly when the broker is down: the reaper sends the import later.
+_SEND_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+
+
 def enqueue_import(image: Image) -> None:
+    """Hand the image's import to a worker once the transaction commits."""
+    image_id = str(image.id)
+    transaction.on_commit(lambda: send_import(image_id))
+
+
+def send_import(image_id) -> bool:
+    """Publish the import task now; True if the broker took it.
+
+    When the broker cannot be reached the image stays Queued, marked as waiting for the
+    worker (the console says so), and the reaper sends it again on its next run after the
+    broker is back: the change that queued the image has committed and must not fail
+    because of it.
+    """
     from images.tasks import image_import
 
-    image_id = str(image.id)
-    transaction.on_commit(lambda: image_import.delay(image_id))
+    try:
+        image_import.apply_async((str(image_id),), retry_policy=_SEND_RETRY_POLICY)
+    except Exception:
+        log.warning("Could not hand the import of image %s to a worker", image_id, exc_info=True)
+        Image.objects.filter(pk=image_id, status=Image.Status.QUEUED).update(awaiting_worker=True)
+        return False
+    Image.objects.filter(pk=image_id, status=Image.Status.QUEUED, awaiting_worker=True).update(
+        awaiting_worker=False
+    )
+    return True
 
 
 def _check_tags(tags: Sequence[tuple[str, str]]) -> None:
@@ -184,7 +212,7 @@ def image_delete(*, image_id, account: Account, actor) -> tuple[str, str]:
     files go once the deletion commits; an import still running notices the image is
     gone and removes its own file.
     """
-    from images.pipeline.storage import delete_image_file
+    from images.pipeline.storage import attempt_file_name, delete_image_file
 
     with transaction.atomic():
         image = (
@@ -209,7 +237,13 @@ def image_delete(*, image_id, account: Account, actor) -> tuple[str, str]:
                 result=work_history.FAILURE,
             )
             return DeleteOutcome.PROTECTED, image.name
-        files = [name for name in (image.stored_file, image.staged_upload) if name]
+        # The running attempt's file too: its worker may be gone and never clean up.
+        attempt = (
+            attempt_file_name(image.account_id, image.id, image.import_serial)
+            if image.status == Image.Status.IMPORTING and image.import_serial
+            else ""
+        )
+        files = [name for name in (image.stored_file, image.staged_upload, attempt) if name]
         record_image(image, Topic.DELETE_IMAGE, history.DELETED(name=image.name), actor=actor)
         name = image.name
         image.delete()

@@ -53,6 +53,7 @@ pytest_plugins = [
     "tests.support.worker",
     "tests.support.http_server",
     "tests.support.resolver",
+    "tests.support.redis_server",
 ]
 
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from console.models import WorkHistory
 from images import importing, services
 from images.models import Image
+from images.pipeline.storage import attempt_file_name
 from servers.models import GpuServer
 from tests.support.factories import make_image
 from tests.support.htmx import HTMX
@@ -115,6 +116,17 @@ def test_it_deletes_an_image_still_importing_and_the_worker_leaves_nothing(
     assert not default_storage.exists(staged)
     importing.image_import(image_id=str(image.pk))  # a late task finds nothing to do
     assert not default_storage.exists(f"images/{image.pk}.qcow2")
+
+
+def test_it_removes_the_half_written_file_of_an_import_whose_worker_died(
+    world, alice_client, django_capture_on_commit_callbacks
+):
+    image = make_image(world.acme, status=Image.Status.IMPORTING, size=None, import_serial=2)
+    partial = attempt_file_name(world.acme.pk, image.pk, 2) + ".partial"
+    default_storage.save(partial, ContentFile(b"half an image"))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _delete(alice_client, image).status_code == 302
+    assert not default_storage.exists(partial)
 
 
 def test_it_reports_an_image_deleted_meanwhile(world, alice_client):

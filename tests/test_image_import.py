@@ -2,27 +2,28 @@
 real qcow2 files, the real storage."""
 
 import hashlib
-import threading
-from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
 
 from console.models import WorkHistory
 from images import importing
 from images.models import Image
 from images.qcow2 import build_qcow2
+from tests.support.http_server import Route
 from tests.support.images import (
     MIB,
     create_queued,
+    import_in_thread,
     qcow2_bytes,
     stored_files,
     wait_for_status,
 )
 
 pytestmark = pytest.mark.worker
+
+GIB = 1 << 30
 
 
 @pytest.fixture
@@ -138,6 +139,34 @@ class TestRefusals:
         sent, announced = len(data) // 2, len(data)
         assert reason == f"The server sent {sent:,} bytes but announced {announced:,}"
 
+    @pytest.mark.parametrize(
+        "route",
+        [
+            {"chunked": True},
+            {"content_length": "{n}, {n}"},
+        ],
+        ids=["chunked-with-content-length", "content-length-list"],
+    )
+    def test_it_says_a_body_shorter_than_its_content_length_is_short(
+        self, world, http_server, allow_loopback, route
+    ):
+        # The file is a qcow2 cut inside its tables: the body, not the image, is what is short.
+        data = qcow2_bytes(data_bytes=MIB)
+        body = build_qcow2(GIB)[: 100 * 1024]
+        options = {k: v.format(n=len(data)) if isinstance(v, str) else v for k, v in route.items()}
+        options.setdefault("content_length", len(data))
+        url = http_server.add("/short.qcow2", Route(body=body, **options))
+        assert self._import(world, url).failure_reason == (
+            f"The server sent {len(body):,} bytes but announced {len(data):,}"
+        )
+
+    def test_it_refuses_a_qcow2_truncated_inside_its_data(self, world, http_server, allow_loopback):
+        # Header, L1 and refcount tables intact; the L2 tables name clusters past the end.
+        data = qcow2_bytes(virtual_size=64 * MIB, data_bytes=4 * MIB)
+        url = http_server.serve_bytes("/cut.qcow2", data[: len(data) - 2 * MIB])
+        reason = self._import(world, url).failure_reason
+        assert reason == "The file ends before the qcow2 image does"
+
     def test_it_refuses_a_redirect_to_a_loopback_address_not_allowed(
         self, world, http_server, allow_loopback, loopback_only
     ):
@@ -169,12 +198,7 @@ class TestRefusals:
 def test_it_imports_once_when_the_task_runs_twice(world, http_server, allow_loopback):
     url = http_server.serve_bytes("/once.qcow2", qcow2_bytes(data_bytes=MIB))
     image = create_queued(world.acme, world.alice, url=url)
-    threads = [
-        threading.Thread(target=importing.image_import, kwargs={"image_id": image.pk})
-        for _ in range(3)
-    ]
-    for thread in threads:
-        thread.start()
+    threads = [import_in_thread(image.pk) for _ in range(3)]
     for thread in threads:
         thread.join(60)
     importing.image_import(image_id=image.pk)
@@ -206,8 +230,7 @@ def test_it_leaves_no_file_when_the_image_is_deleted_during_the_import(
     data = qcow2_bytes(virtual_size=64 * MIB, data_bytes=8 * MIB)
     url = http_server.serve_slow("/slow.qcow2", data, stall_after=4 * MIB, stall_for=2.5)
     image = create_queued(world.acme, world.alice, url=url)
-    worker = threading.Thread(target=importing.image_import, kwargs={"image_id": image.pk})
-    worker.start()
+    worker = import_in_thread(image.pk)
     wait_for_status(image, ("Importing",), timeout=10)
     Image.objects.filter(pk=image.pk).delete()
     worker.join(60)
@@ -247,70 +270,78 @@ def test_it_refuses_to_retry_an_image_that_did_not_fail(world, alice_client):
     assert image.status == "Queued"
 
 
-@pytest.mark.django_db(transaction=True)
-def test_it_gives_up_after_the_worker_died_three_times(world, settings):
-    image = create_queued(world.acme, world.alice, url="https://images.example.com/a.qcow2")
-    stale = timezone.now() - timedelta(seconds=settings.CONSOLE_IMPORT_STALE_SECONDS + 5)
-    # The worker took the image (attempt 3) and died without a word.
-    Image.objects.filter(pk=image.pk).update(
-        status="Importing", import_attempts=3, heartbeat_at=stale
-    )
-
-    counts = importing.image_recover_stalled()
-
-    image.refresh_from_db()
-    assert counts["failed"] == 1
-    assert image.status == "Error"
-    assert image.failure_reason == "The import was interrupted 3 times and was given up"
-
-
-@pytest.mark.django_db  # in one transaction, so on-commit work can be captured
-def test_it_requeues_an_import_whose_worker_died(
-    world, settings, django_capture_on_commit_callbacks
-):
-    image = create_queued(world.acme, world.alice, url="https://images.example.com/a.qcow2")
-    stale = timezone.now() - timedelta(seconds=settings.CONSOLE_IMPORT_STALE_SECONDS + 5)
-    Image.objects.filter(pk=image.pk).update(
-        status="Importing", import_attempts=1, heartbeat_at=stale
-    )
-    fresh = create_queued(
-        world.acme, world.alice, url="https://images.example.com/b.qcow2", name="b"
-    )
-    Image.objects.filter(pk=fresh.pk).update(status="Importing", import_attempts=1)
-
-    with django_capture_on_commit_callbacks() as callbacks:
-        counts = importing.image_recover_stalled()
-
-    assert counts == {"requeued": 0, "recovered": 1, "failed": 0}
-    assert len(callbacks) == 1
-    image.refresh_from_db()
-    fresh.refresh_from_db()
-    assert image.status == "Queued"
-    assert fresh.status == "Importing"  # still alive: never taken from its worker
-    # The dead attempt can no longer write: its attempt number is not the image's.
-    assert not importing._owned(image.pk, 1).exists()
-
-
-@pytest.mark.django_db  # in one transaction, so on-commit work can be captured
-def test_it_enqueues_again_an_image_left_queued(
-    world, settings, django_capture_on_commit_callbacks
-):
-    image = create_queued(world.acme, world.alice, url="https://images.example.com/a.qcow2")
-    old = timezone.now() - timedelta(seconds=settings.CONSOLE_REQUEUE_AFTER_SECONDS + 5)
-    Image.objects.filter(pk=image.pk).update(heartbeat_at=old)
-    with django_capture_on_commit_callbacks() as callbacks:
-        assert importing.image_recover_stalled()["requeued"] == 1
-    assert len(callbacks) == 1
-    with django_capture_on_commit_callbacks() as callbacks:
-        assert importing.image_recover_stalled()["requeued"] == 0
-    assert callbacks == []
+def _claiming_virtual_size(virtual_size: int) -> bytes:
+    data = qcow2_bytes(virtual_size=64 * MIB, data_bytes=MIB)
+    return data[:24] + virtual_size.to_bytes(8, "big") + data[32:]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_fails_after_the_attempts_are_used_up_on_redelivery(world, settings):
-    image = create_queued(world.acme, world.alice, url="https://images.example.com/a.qcow2")
-    Image.objects.filter(pk=image.pk).update(import_attempts=settings.CONSOLE_IMPORT_MAX_ATTEMPTS)
+@pytest.mark.parametrize(
+    ("virtual_size", "shown"), [(1 << 63, "8 EiB"), (1 << 62, "4 EiB")], ids=["2^63", "2^62"]
+)
+def test_it_refuses_a_header_claiming_exabytes_at_once(
+    world, http_server, allow_loopback, virtual_size, shown
+):
+    url = http_server.serve_bytes("/huge.qcow2", _claiming_virtual_size(virtual_size))
+    image = create_queued(world.acme, world.alice, url=url)
+
     importing.image_import(image_id=image.pk)
+
     image.refresh_from_db()
     assert image.status == "Error"
-    assert "interrupted 3 times" in image.failure_reason
+    assert image.failure_reason == (
+        f"The qcow2 image's virtual size of {shown} is larger than the 64 TiB allowed"
+    )
+    assert image.import_attempts == 1
+    assert stored_files() == []
+    assert _topics(image)[-1] == ("ImportImage", "Failure", "system")
+
+
+@pytest.fixture
+def database_refuses_active(transactional_db):
+    """A trigger in the real database that refuses to store any image as Active: recording a
+    finished import fails the way an unexpected database error would."""
+    from django.db import connection
+
+    table = Image._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION test_refuse_active() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'refused by a test trigger'; END; $$ LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER test_refuse_active BEFORE UPDATE ON {table} FOR EACH ROW "
+                "WHEN (NEW.status = 'Active') EXECUTE FUNCTION test_refuse_active()"
+            )
+        else:
+            cursor.execute(
+                f"CREATE TRIGGER test_refuse_active BEFORE UPDATE ON {table} "
+                "WHEN NEW.status = 'Active' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+    yield
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"DROP TRIGGER test_refuse_active ON {table}")
+            cursor.execute("DROP FUNCTION test_refuse_active()")
+        else:
+            cursor.execute("DROP TRIGGER test_refuse_active")
+
+
+def test_it_ends_in_error_and_removes_the_file_when_recording_the_import_fails(
+    world, http_server, allow_loopback, database_refuses_active
+):
+    url = http_server.serve_bytes("/disk.qcow2", qcow2_bytes(data_bytes=MIB))
+    image = create_queued(world.acme, world.alice, url=url)
+
+    importing.image_import(image_id=image.pk)
+
+    image.refresh_from_db()
+    assert (image.status, image.failure_reason) == (
+        "Error",
+        "The imported image could not be recorded; try again or contact support",
+    )
+    assert (image.stored_file, image.os_hash_value, image.import_attempts) == ("", "", 1)
+    assert stored_files() == []
+    failures = WorkHistory.objects.for_resource(image.pk).filter(result="Failure")
+    assert [row.work_details for row in failures] == [image.failure_reason]

@@ -91,6 +91,33 @@ def test_it_announces_the_content_length(http_server: LocalHTTPServer) -> None:
         assert body.content_length == len(BODY)
 
 
+@pytest.mark.parametrize(
+    "route",
+    [
+        Route(body=BODY, chunked=True, content_length=len(BODY)),
+        Route(body=BODY, content_length=f"{len(BODY)}, {len(BODY)}"),
+    ],
+    ids=["beside-chunked", "as-a-list"],
+)
+def test_it_announces_a_content_length_http_client_would_ignore(
+    http_server: LocalHTTPServer, route: Route
+) -> None:
+    url = http_server.add("/disk.qcow2", route)
+
+    with open_url(
+        url, allow_hosts=LOOPBACK, connect_timeout=5, read_timeout=5, max_bytes=MIB
+    ) as body:
+        assert body.content_length == len(BODY)
+        assert body.read(2 * MIB) == BODY
+
+
+@pytest.mark.parametrize("value", ["12abc", "100, 200", "-5"])
+def test_it_refuses_a_malformed_content_length(http_server: LocalHTTPServer, value: str) -> None:
+    url = http_server.add("/disk.qcow2", Route(body=BODY, content_length=value))
+
+    assert refusal(url) == str(errors.BAD_RESPONSE())
+
+
 def test_it_reads_a_body_without_a_length_to_the_end(http_server: LocalHTTPServer) -> None:
     url = http_server.serve_bytes("/disk.qcow2", BODY, content_length=False)
 

@@ -4,7 +4,10 @@ import hashlib
 import io
 import itertools
 import os
+import random
+import shutil
 import struct
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,8 +19,9 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from images.pipeline import errors
 from images.pipeline.errors import ImportFailed
 from images.pipeline.fetch import open_url
-from images.pipeline.ingest import IngestResult, ingest
-from images.pipeline.storage import delete_image_file, open_image_writer
+from images.pipeline.ingest import QCOW2_MAGIC, IngestResult, ingest
+from images.pipeline.qcow2_layout import check_tables
+from images.pipeline.storage import delete_image_file, open_image_writer, open_ranges
 from images.qcow2 import build_qcow2, write_qcow2
 from tests.support.http_server import LocalHTTPServer, http_server_fixture  # noqa: F401
 from tests.support.resolver import ConnectionGuard, loopback_only_fixture  # noqa: F401
@@ -25,6 +29,7 @@ from tests.support.resolver import ConnectionGuard, loopback_only_fixture  # noq
 KIB = 1 << 10
 MIB = 1 << 20
 GIB = 1 << 30
+TIB = 1 << 40
 NAME = "images/0b9d6f2e-5a7c-4d8e-9f10-1a2b3c4d5e6f.qcow2"
 
 
@@ -57,6 +62,7 @@ def import_bytes(
     data: bytes,
     *,
     max_bytes: int = 64 * GIB,
+    max_virtual_bytes: int = 64 * TIB,
     expected_length: int | None = -1,
     chunk_size: int = MIB,
 ) -> IngestResult:
@@ -68,6 +74,7 @@ def import_bytes(
             source.read,
             writer.file,
             max_bytes=max_bytes,
+            max_virtual_bytes=max_virtual_bytes,
             expected_length=announced,
             chunk_size=chunk_size,
         )
@@ -192,6 +199,54 @@ def test_it_refuses_a_qcow2_that_is_not_self_contained_or_sound(
 ) -> None:
     assert refusal(data) == reason
     assert files_under(media) == []
+
+
+def with_virtual_size(data: bytes, virtual_size: int) -> bytes:
+    """``data`` with its header claiming another virtual size (its L1 table unchanged)."""
+    return patched(data, 24, struct.pack(">Q", virtual_size))
+
+
+@pytest.mark.parametrize(
+    ("virtual_size", "shown"),
+    [
+        ((1 << 64) - 1, "16 EiB"),
+        (1 << 63, "8 EiB"),
+        (1 << 62, "4 EiB"),
+        (64 * TIB + 1, f"{64 * TIB + 1:,} bytes"),
+    ],
+    ids=["2^64-1", "2^63", "2^62", "one-byte-over"],
+)
+def test_it_refuses_a_virtual_size_over_the_bound(
+    media: Path, virtual_size: int, shown: str
+) -> None:
+    data = with_virtual_size(build_qcow2(GIB), virtual_size)
+
+    assert refusal(data) == (
+        f"The qcow2 image's virtual size of {shown} is larger than the 64 TiB allowed"
+    )
+    assert files_under(media) == []
+
+
+def test_it_accepts_a_virtual_size_at_the_bound(media: Path) -> None:
+    assert import_bytes(build_qcow2(64 * TIB)).virtual_size == 64 * TIB
+
+
+def test_it_takes_the_bound_from_the_caller(media: Path) -> None:
+    assert refusal(build_qcow2(2 * GIB), max_virtual_bytes=GIB) == (
+        "The qcow2 image's virtual size of 2 GiB is larger than the 1 GiB allowed"
+    )
+
+
+def test_it_refuses_an_l1_table_too_small_for_the_virtual_size(media: Path) -> None:
+    # 1 GiB of L1 table (one entry with 64 KiB clusters) cannot map 2 GiB.
+    assert refusal(with_virtual_size(build_qcow2(GIB), 2 * GIB)) == str(errors.DAMAGED_HEADER())
+
+
+def test_it_calls_random_bytes_after_the_magic_a_damaged_header(media: Path) -> None:
+    # Random header fields name a "backing file" by chance; what is wrong is the header.
+    for seed in range(20):
+        data = QCOW2_MAGIC + random.Random(seed).randbytes(2 * MIB)
+        assert refusal(data) == str(errors.DAMAGED_HEADER()), seed
 
 
 @pytest.mark.parametrize("length", [4, 100, 511])
@@ -504,3 +559,134 @@ def test_it_deletes_a_stored_file_and_any_leftover_partial(media: Path) -> None:
     delete_image_file(NAME)
 
     assert files_under(media) == []
+
+
+# --- The stored file's tables ----------------------------------------------------------
+
+
+class RecordingReader:
+    """read_range over bytes, remembering every range asked for."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.ranges: list[tuple[int, int]] = []
+
+    def __call__(self, offset: int, length: int) -> bytes:
+        self.ranges.append((offset, length))
+        return self.data[offset : offset + length]
+
+    @property
+    def bytes_read(self) -> int:
+        return sum(length for _, length in self.ranges)
+
+
+def tables_verdict(data: bytes) -> str:
+    reader = RecordingReader(data)
+    try:
+        check_tables(reader, len(data))
+    except ImportFailed as failure:
+        return failure.reason
+    return "ok"
+
+
+def layout(data: bytes) -> dict[str, int]:
+    cluster_bits, _, _, l1_size, l1_offset = struct.unpack(">IQIIQ", data[20:48])
+    cluster = 1 << cluster_bits
+    (first_l2,) = struct.unpack(">Q", data[l1_offset : l1_offset + 8])
+    return {
+        "cluster": cluster,
+        "l1_offset": l1_offset,
+        "l1_size": l1_size,
+        "l2_offset": first_l2 & 0x00FF_FFFF_FFFF_FE00,
+    }
+
+
+def test_it_reads_back_only_the_metadata_of_a_sound_image() -> None:
+    data = qcow2_with_data(data_bytes=20 * MIB, virtual_size=4 * GIB)
+    reader = RecordingReader(data)
+
+    check_tables(reader, len(data))
+
+    where = layout(data)
+    # Header, refcount table, L1 table and the one L2 table: never a data cluster.
+    data_start = where["l2_offset"] + where["cluster"]
+    assert all(offset < data_start for offset, _ in reader.ranges)
+    assert reader.bytes_read <= 4 * where["cluster"]
+
+
+def test_it_finds_a_qcow2_truncated_inside_its_data_area(tmp_path: Path) -> None:
+    # Header, L1 and refcount tables intact; the last 2 MiB of data clusters are gone.
+    data = qcow2_with_data(data_bytes=8 * MIB)
+    cut = data[: len(data) - 2 * MIB]
+
+    assert tables_verdict(data) == "ok"
+    assert tables_verdict(cut) == str(errors.TRUNCATED_IMAGE())
+    if shutil.which("qemu-img"):  # an independent reader agrees the cut file is broken
+        path = tmp_path / "cut.qcow2"
+        path.write_bytes(cut)
+        check = subprocess.run(["qemu-img", "check", str(path)], capture_output=True, text=True)
+        assert check.returncode != 0, check.stdout
+
+
+def test_it_finds_an_l1_entry_pointing_past_the_end() -> None:
+    data = qcow2_with_data(data_bytes=MIB)
+    where = layout(data)
+    beyond = (len(data) // where["cluster"] + 10) * where["cluster"]
+
+    assert tables_verdict(patched(data, where["l1_offset"], struct.pack(">Q", beyond))) == (
+        str(errors.TRUNCATED_IMAGE())
+    )
+
+
+def test_it_finds_an_l2_entry_that_is_not_a_cluster_offset() -> None:
+    data = qcow2_with_data(data_bytes=MIB)
+    where = layout(data)
+
+    damaged = patched(data, where["l2_offset"], struct.pack(">Q", (1 << 63) | 12345 << 9))
+
+    assert tables_verdict(damaged) == str(errors.DAMAGED_TABLES())
+
+
+def test_it_finds_a_compressed_cluster_past_the_end() -> None:
+    data = qcow2_with_data(data_bytes=MIB)
+    where = layout(data)
+
+    damaged = patched(data, where["l2_offset"], struct.pack(">Q", (1 << 62) | len(data) + 512))
+
+    assert tables_verdict(damaged) == str(errors.TRUNCATED_IMAGE())
+
+
+def test_it_finds_a_refcount_block_past_the_end() -> None:
+    data = qcow2_with_data(data_bytes=MIB)
+    (refcount_table,) = struct.unpack(">Q", data[48:56])
+
+    damaged = patched(data, refcount_table, struct.pack(">Q", len(data) + (1 << 20)))
+
+    assert tables_verdict(damaged) == str(errors.TRUNCATED_IMAGE())
+
+
+def test_it_reads_an_l2_table_named_many_times_once() -> None:
+    # Every L1 entry names the same L2 table: the check must not read it again and again.
+    data = build_qcow2(64 * GIB)
+    where = layout(data)
+    assert where["l1_size"] == 128
+    table = len(data)  # one zeroed cluster appended after the metadata
+    entries = struct.pack(f">{where['l1_size']}Q", *([table | (1 << 63)] * where["l1_size"]))
+    data = patched(data, where["l1_offset"], entries) + bytes(where["cluster"])
+    reader = RecordingReader(data)
+
+    check_tables(reader, len(data))
+
+    assert reader.ranges.count((table, where["cluster"])) == 1
+
+
+def test_it_reads_the_tables_back_through_the_storage(media: Path) -> None:
+    data = qcow2_with_data(data_bytes=2 * MIB)
+    with open_image_writer(NAME) as writer:
+        writer.file.write(data[: len(data) - MIB])
+        stored = writer.commit()
+
+    with open_ranges(stored) as (read_range, size), pytest.raises(ImportFailed) as failure:
+        check_tables(read_range, size)
+
+    assert failure.value.reason == str(errors.TRUNCATED_IMAGE())

@@ -210,7 +210,8 @@ def test_it_exports_machine_fields_beside_the_text_in_the_requesters_language(wo
         ("en", 1_023, "1,023 bytes"),
         ("ko", 1_023, "1,023바이트"),
         ("ko", 64 * 1024**3, "64 GiB"),
-        ("en", 1536 * 1024**4, "1,536 TiB"),
+        ("en", 1536 * 1024**4, "1.5 PiB"),
+        ("en", 1023 * 1024**4, "1,023 TiB"),
     ],
 )
 def test_it_writes_sizes_for_the_language(language, size, expected):

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from console.formats import SIZE
+from console.formats import SIZE, human_size
 from console.phrases import Message, Phrase, phrase
 
 # --- The file itself -----------------------------------------------------------
@@ -32,6 +32,11 @@ TRUNCATED_IMAGE = phrase("import.truncated_image", _("The file ends before the q
 ZERO_SIZE_DISK = phrase("import.zero_size_disk", _("The qcow2 image has a virtual size of zero"))
 EMPTY_FILE = phrase("import.empty_file", _("The file is empty"))
 ENCRYPTED = phrase("import.encrypted", _("The qcow2 image is encrypted, which is not supported"))
+DAMAGED_TABLES = phrase("import.damaged_tables", _("The qcow2 image's cluster tables are damaged"))
+VIRTUAL_TOO_LARGE = phrase(
+    "import.virtual_too_large",
+    _("The qcow2 image's virtual size of {size} is larger than the {cap} allowed"),
+)
 
 # --- The URL -------------------------------------------------------------------
 INVALID_URL = phrase("import.invalid_url", _("The URL is not valid"))
@@ -71,6 +76,10 @@ REASON_SOURCE_GONE = phrase("import.source_gone", _("The file to import is no lo
 REASON_UNEXPECTED = phrase(
     "import.unexpected", _("The import failed unexpectedly; try again or contact support")
 )
+REASON_NOT_RECORDED = phrase(
+    "import.not_recorded",
+    _("The imported image could not be recorded; try again or contact support"),
+)
 REASON_TOO_SLOW = phrase("import.too_slow", _("The import took longer than the time limit"))
 REASON_TOO_MANY_ATTEMPTS = phrase(
     "import.too_many_attempts", _("The import was interrupted {n} times and was given up")
@@ -95,6 +104,13 @@ def http_status(status: int) -> ImportFailed:
 
 def too_large(max_bytes: int) -> ImportFailed:
     return ImportFailed(TOO_LARGE, cap=SIZE(bytes=max_bytes))
+
+
+def virtual_too_large(virtual_size: int, max_virtual_bytes: int) -> ImportFailed:
+    size: Message | str = SIZE(bytes=virtual_size)
+    if human_size(virtual_size) == human_size(max_virtual_bytes):
+        size = f"{virtual_size:,} bytes"  # just over the bound: rounded, the two would look equal
+    return ImportFailed(VIRTUAL_TOO_LARGE, size=size, cap=SIZE(bytes=max_virtual_bytes))
 
 
 def length_mismatch(received: int, announced: int) -> ImportFailed:

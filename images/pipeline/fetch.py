@@ -55,7 +55,9 @@ class FetchedBody:
     ) -> None:
         self._connection = connection
         self._response = response
-        self.content_length: int | None = response.length
+        self.content_length: int | None = (
+            response.length if response.length is not None else _announced_length(response)
+        )
 
     def read(self, n: int) -> bytes:
         """Up to ``n`` bytes of the body; ``b""`` once the server has sent everything it will."""
@@ -77,6 +79,22 @@ class FetchedBody:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _announced_length(response: http.client.HTTPResponse) -> int | None:
+    """The Content-Length a server announced where http.client does not use it: beside
+    Transfer-Encoding: chunked, or as a list of equal values (``1000, 1000``). A body that ends
+    short of it is then reported as short, not as a damaged image."""
+    values = {
+        value.strip()
+        for header in response.msg.get_all("Content-Length") or ()
+        for value in header.split(",")
+    }
+    if not values:
+        return None
+    if len(values) != 1 or not (value := values.pop()).isdigit():
+        raise ImportFailed(errors.BAD_RESPONSE)
+    return int(value)
 
 
 def open_url(
@@ -117,7 +135,12 @@ def open_url(
             response.close()
             connection.close()
             raise errors.http_status(status)
-        body = FetchedBody(connection, response)
+        try:
+            body = FetchedBody(connection, response)
+        except ImportFailed:
+            response.close()
+            connection.close()
+            raise
         if body.content_length is not None and body.content_length > max_bytes:
             body.close()
             raise errors.too_large(max_bytes)

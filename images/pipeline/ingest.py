@@ -14,7 +14,6 @@ points at other files would let an image read the host's files when a server boo
 
 import hashlib
 import queue
-import struct
 import threading
 import time
 from collections.abc import Callable
@@ -23,7 +22,7 @@ from typing import BinaryIO, Final
 
 from oslo_utils.imageutils import format_inspector
 
-from images.pipeline import errors
+from images.pipeline import errors, qcow2_layout
 from images.pipeline.errors import ImportFailed
 
 QCOW2: Final = "qcow2"
@@ -34,11 +33,7 @@ HASH_QUEUE_DEPTH: Final = 4
 PROGRESS_INTERVAL: Final = 1.0
 
 # Bytes of the qcow2 header we look at ourselves, beyond what the inspector checks.
-_HEADER_BYTES: Final = 512
-_MIN_CLUSTER_BITS: Final = 9
-_MAX_CLUSTER_BITS: Final = 21
-_V3_MIN_HEADER_LENGTH: Final = 104
-_INCOMPAT_CORRUPT: Final = 1 << 1
+_HEADER_BYTES: Final = qcow2_layout.HEADER_BYTES
 
 # The inspector's qcow2 safety checks, most specific first, and what they mean to a user.
 _SAFETY_REASONS: Final = (
@@ -66,6 +61,7 @@ def ingest(
     writer: BinaryIO,
     *,
     max_bytes: int,
+    max_virtual_bytes: int | None = None,
     expected_length: int | None,
     on_progress: ProgressCallback | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
@@ -74,17 +70,18 @@ def ingest(
     """Copy the stream ``read`` gives into ``writer`` while hashing and inspecting it.
 
     ``read(n)`` returns up to ``n`` bytes and ``b""`` at the end. At most ``max_bytes`` are
-    accepted; ``expected_length`` (the announced Content-Length, if any) must match what
-    arrives. ``on_progress(done, expected_length)`` is called about once a second and once at
-    the end. Raises :class:`ImportFailed` when the file cannot be accepted; the caller removes
-    whatever was written.
+    accepted, and an image whose header claims a virtual size over ``max_virtual_bytes`` is
+    refused as soon as the header is seen; ``expected_length`` (the announced Content-Length,
+    if any) must match what arrives. ``on_progress(done, expected_length)`` is called about
+    once a second and once at the end. Raises :class:`ImportFailed` when the file cannot be
+    accepted; the caller removes whatever was written.
     """
     if chunk_size < 1:
         raise ValueError("chunk_size must be positive")
     if expected_length is not None and expected_length > max_bytes:
         raise errors.too_large(max_bytes)
 
-    inspection = _Inspection()
+    inspection = _Inspection(max_virtual_bytes)
     hashers = (_Hasher("sha512"), _Hasher("md5"))
     storing = _Stage("write", writer.write)
     stages = (*hashers, storing)
@@ -203,7 +200,8 @@ class _Inspection:
     file is not shown to the inspectors at all.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_virtual_bytes: int | None) -> None:
+        self._max_virtual_bytes = max_virtual_bytes
         self._feed = _Feed()
         self._wrapper = format_inspector.InspectWrapper(
             self._feed,  # type: ignore[arg-type]
@@ -248,6 +246,8 @@ class _Inspection:
             raise ImportFailed(errors.SEVERAL_FORMATS) from exc
         if found is None or found.NAME != QCOW2:
             raise ImportFailed(self._not_qcow2_reason())
+        header = qcow2_layout.parse_header(self._head)
+        qcow2_layout.check_structure(header)
         try:
             found.safety_check()
         except format_inspector.SafetyCheckFailed as exc:
@@ -257,46 +257,11 @@ class _Inspection:
             raise ImportFailed(errors.UNSUPPORTED_FEATURES) from exc
         except Exception as exc:
             raise ImportFailed(errors.DAMAGED_HEADER) from exc
-        self._check_header()
-        virtual_size = found.virtual_size
-        if virtual_size <= 0:
-            raise ImportFailed(errors.ZERO_SIZE_DISK)
+        virtual_size = qcow2_layout.check_size(header, max_virtual_bytes=self._max_virtual_bytes)
+        self._metadata_end = header.metadata_end
         return virtual_size
 
     def _not_qcow2_reason(self) -> str:
         if self._head.startswith(QCOW2_MAGIC):
             return errors.DAMAGED_HEADER
         return errors.NOT_QCOW2
-
-    def _check_header(self) -> None:
-        """Header fields the inspector does not judge but a GPU server could not boot from."""
-        (
-            version,
-            cluster_bits,
-            crypt_method,
-            l1_size,
-            l1_offset,
-            refcount_table_offset,
-            refcount_table_clusters,
-        ) = struct.unpack(">I12xI8xIIQQI", self._head[4:60])
-        if not _MIN_CLUSTER_BITS <= cluster_bits <= _MAX_CLUSTER_BITS:
-            raise ImportFailed(errors.DAMAGED_HEADER)
-        if crypt_method != 0:
-            raise ImportFailed(errors.ENCRYPTED)
-        if version == 3:
-            (incompatible,) = struct.unpack(">Q", self._head[72:80])
-            (header_length,) = struct.unpack(">I", self._head[100:104])
-            if header_length < _V3_MIN_HEADER_LENGTH or incompatible & _INCOMPAT_CORRUPT:
-                raise ImportFailed(errors.DAMAGED_HEADER)
-        cluster_size = 1 << cluster_bits
-        if (
-            l1_offset % cluster_size
-            or refcount_table_offset % cluster_size
-            or not refcount_table_offset
-            or not refcount_table_clusters
-        ):
-            raise ImportFailed(errors.DAMAGED_HEADER)
-        self._metadata_end = max(
-            l1_offset + 8 * l1_size,
-            refcount_table_offset + refcount_table_clusters * cluster_size,
-        )

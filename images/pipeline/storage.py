@@ -3,21 +3,28 @@
 An import writes a file of up to tens of GiB once, then either keeps it or throws it away. On a
 local folder the file is written next to its final place as ``<name>.partial`` and renamed
 into place on success, so a multi-GiB image is never copied a second time and readers never see
-half a file. Any other storage (object storage) gets the bytes spooled to a local temporary file
-first and uploaded with ``storage.save()`` on success.
+half a file. Any other storage (object storage) gets the bytes spooled to a local file first
+and uploaded with ``storage.save()`` on success.
+
+The half-written file's name follows from the storage name alone (``<name>.partial`` beside it,
+or the spool folder's file named after it), so whoever takes over an import whose worker died
+can remove what that worker left: :func:`delete_image_file` removes both.
 """
 
 import contextlib
 import os
-import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, Self
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage, default_storage
 
 PARTIAL_SUFFIX = ".partial"
+
+ReadRange = Callable[[int, int], bytes]
 
 
 class ImageWriter:
@@ -42,10 +49,9 @@ class ImageWriter:
             self._spool_path = self._final_path.with_name(self._final_path.name + PARTIAL_SUFFIX)
             self.file = self._spool_path.open("wb")
         else:
-            self.file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by commit/discard
-                prefix="image-", suffix=PARTIAL_SUFFIX, delete=False
-            )
-            self._spool_path = Path(self.file.name)
+            self._spool_path = spool_path(name)
+            self._spool_path.parent.mkdir(parents=True, exist_ok=True)
+            self.file = self._spool_path.open("wb")
 
     def commit(self) -> str:
         """Keep the file under its storage name and return that name."""
@@ -93,6 +99,16 @@ def open_image_writer(name: str) -> ImageWriter:
     return ImageWriter(name, default_storage)
 
 
+def attempt_file_name(account_id, image_id, serial: int) -> str:
+    """The storage name of one import attempt's file; its half-written form follows from it."""
+    return f"images/{account_id}/{image_id}-{serial}.qcow2"
+
+
+def spool_path(name: str) -> Path:
+    """Where the bytes for ``name`` wait before going to a storage other than a local folder."""
+    return Path(settings.CONSOLE_IMPORT_SPOOL_DIR) / (name.replace("/", "__") + PARTIAL_SUFFIX)
+
+
 def delete_image_file(name: str) -> None:
     """Remove a stored image file, and any half-written one left by a crashed import."""
     if not name:
@@ -100,6 +116,23 @@ def delete_image_file(name: str) -> None:
     default_storage.delete(name)
     if isinstance(default_storage, FileSystemStorage):
         Path(default_storage.path(name) + PARTIAL_SUFFIX).unlink(missing_ok=True)
+    else:
+        spool_path(name).unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def open_ranges(name: str) -> Iterator[tuple[ReadRange, int]]:
+    """``(read_range, size)`` of a stored file: ``read_range(offset, length)`` returns those
+    bytes (fewer at the end of the file). Only what is asked for is read, so checking a large
+    file's metadata stays cheap on any storage."""
+    size = default_storage.size(name)
+    with default_storage.open(name, "rb") as stored:
+
+        def read_range(offset: int, length: int) -> bytes:
+            stored.seek(offset)
+            return stored.read(length)
+
+        yield read_range, size
 
 
 def _make_parent(storage: FileSystemStorage, path: Path) -> None:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("images", "0004_scale_indexes"),
+        ("images", "0005_scale_indexes"),
         ("sharing", "0002_translated_labels"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -11,6 +11,7 @@ In pytest, use the ``http_server`` fixture (import ``http_server_fixture`` into 
 or list this module in ``pytest_plugins``).
 """
 
+import io
 import os
 import ssl
 import threading
@@ -34,8 +35,12 @@ class Route:
     file: Path | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     # Content-Length to announce; None announces the true length, False announces none
-    # (the body then ends when the connection closes).
-    content_length: int | bool | None = None
+    # (the body then ends when the connection closes), a string is sent as it is.
+    content_length: int | bool | str | None = None
+    # Send the body with Transfer-Encoding: chunked (besides any Content-Length).
+    chunked: bool = False
+    # Send the body (or file) at about this many bytes per second.
+    rate: int | None = None
     delay_before_headers: float = 0.0
     # Stall this long after sending ``stall_after`` bytes of the body.
     stall_after: int | None = None
@@ -125,6 +130,10 @@ class LocalHTTPServer:
     def redirect(self, path: str, location: str, *, status: int = 302) -> str:
         return self.add(path, Route(status=status, headers={"Location": location}))
 
+    def serve_throttled(self, path: str, body: bytes, *, rate: int) -> str:
+        """Send ``body`` at about ``rate`` bytes a second (an import that takes a while)."""
+        return self.add(path, Route(body=body, rate=rate))
+
     def serve_status(self, path: str, status: int, body: bytes = b"") -> str:
         return self.add(path, Route(status=status, body=body))
 
@@ -199,10 +208,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(size))
         elif route.content_length is not False:
             self.send_header("Content-Length", str(route.content_length))
+        if route.chunked:
+            self.send_header("Transfer-Encoding", "chunked")
         self.send_header("Content-Type", "application/octet-stream")
         self.end_headers()
         try:
-            if route.file is not None:
+            if route.chunked:
+                self.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(route.body), route.body))
+            elif route.rate is not None:
+                self._send_throttled(route)
+            elif route.file is not None:
                 self.wfile.flush()
                 with route.file.open("rb") as f:
                     self.connection.sendfile(f)
@@ -217,6 +232,17 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             # The client gave up (a refused download); that is what some tests want.
             pass
+
+    def _send_throttled(self, route: Route) -> None:
+        assert route.rate is not None
+        step = 64 * 1024
+        source = route.file.open("rb") if route.file is not None else io.BytesIO(route.body)
+        with source:
+            while piece := source.read(step):
+                self.wfile.write(piece)
+                self.wfile.flush()
+                if self.server.owner._sleep(len(piece) / route.rate):
+                    return
 
     def log_message(self, format: str, *args: object) -> None:
         pass

@@ -1,10 +1,13 @@
 """Helpers for tests that create and import images."""
 
 import io
+import threading
 import time
 
 from django.core.files.storage import default_storage
+from django.db import connections
 
+from images import importing
 from images.models import Image
 from images.qcow2 import write_qcow2
 from images.services import NewImage, image_create
@@ -17,6 +20,35 @@ def qcow2_bytes(virtual_size: int = 64 * MIB, data_bytes: int = 2 * MIB, seed: i
     out = io.BytesIO()
     write_qcow2(out, virtual_size, data_bytes=data_bytes, seed=seed)
     return out.getvalue()
+
+
+def create_form(url: str, **overrides: str) -> dict[str, str]:
+    """The Create Image form filled in for an image file URL."""
+    return {
+        "name": "ubuntu-24",
+        "source": "url",
+        "file_url": url,
+        "os_type": "ubuntu",
+        "min_disk_gb": "20",
+        "min_ram_gb": "8",
+        "visibility": "Private",
+        **overrides,
+    }
+
+
+def import_in_thread(image_id) -> threading.Thread:
+    """Run the import of ``image_id`` in a thread of its own, as a worker would; the thread's
+    database connection is closed when it ends (so the test database can be dropped)."""
+
+    def run() -> None:
+        try:
+            importing.image_import(image_id=image_id)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run, name=f"import-{image_id}")
+    thread.start()
+    return thread
 
 
 def new_image(name: str = "ubuntu-base", **overrides) -> NewImage:
