@@ -163,4 +163,6 @@ def _status_cell(image: Image) -> str:
         )
     if image.status == Image.Status.ERROR:
         html += f'<div class="small error-text">{reason}</div>'
+    elif note := image.status_note:
+        html += f'<div class="small muted import-note">{escape(note)}</div>'
     return html
