@@ -47,7 +47,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DATA_VERSION = "5"
+DATA_VERSION = "6"
 PG = "postgres://postgres@127.0.0.1:5432"
 BIG_ID = "5ca1eb19000000000000000000000001"
 SMALL_ID = "5ca1eb19000000000000000000000002"
