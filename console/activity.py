@@ -48,6 +48,7 @@ EXPORT_FIELDS = (
     "worker_id",
     "worker_name",
     "worker_email",
+    "api_key",
     "region",
 )
 _EXPORT_COLUMNS = (
@@ -61,6 +62,7 @@ _EXPORT_COLUMNS = (
     "worker_id",
     "worker_name",
     "worker_email",
+    "api_key",
     "region",
 )
 

@@ -130,6 +130,8 @@ class WorkHistory(models.Model):
     worker_id = models.CharField(_("Worker ID"), max_length=64)
     worker_name = models.CharField(_("Worker name"), max_length=150)
     worker_email = models.CharField(_("Worker email"), max_length=254, blank=True)
+    # The API key the worker made the change with, as "name (key ID)"; empty for the pages.
+    api_key = models.CharField(_("API key"), max_length=150, blank=True)
     region = models.CharField(_("Region"), max_length=64)
 
     objects = WorkHistoryQuerySet.as_manager()
@@ -179,7 +181,10 @@ class WorkHistory(models.Model):
     def worker_display(self) -> str:
         if self.worker_id == self.SYSTEM:
             return str(SYSTEM_WORKER)
-        return f"{self.worker_name} ({self.worker_email or self.worker_id})"
+        worker = f"{self.worker_name} ({self.worker_email or self.worker_id})"
+        if self.api_key:
+            return _("%(worker)s with API key %(key)s") % {"worker": worker, "key": self.api_key}
+        return worker
 
 
 # How background work (no user) is named where a worker is shown.

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "sharing",
     "servers",
     "demo",
+    "ninja",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -263,6 +265,11 @@ CONSOLE_ORPHAN_SWEEP_INTERVAL_SECONDS = env_int(
 )
 # Where an import spools its bytes before uploading them to object storage.
 CONSOLE_IMPORT_SPOOL_DIR = env_str("CONSOLE_IMPORT_SPOOL_DIR", str(VAR_DIR / "spool"))
+
+# --- API ----------------------------------------------------------------------
+# Requests one API key may send per window (seconds), counted across every web process.
+CONSOLE_API_RATE_LIMIT = env_int("CONSOLE_API_RATE_LIMIT", 600, minimum=1)
+CONSOLE_API_RATE_WINDOW = env_int("CONSOLE_API_RATE_WINDOW", 60, minimum=1)
 
 # --- Celery -------------------------------------------------------------------
 REDIS_URL = env_redis_url("REDIS_URL")

@@ -107,8 +107,11 @@ class WorkHistoryTable(HtmxTable):
         if record.worker_id == WorkHistory.SYSTEM:
             return format_html('<span class="muted">{}</span>', SYSTEM_WORKER)
         return format_html(
-            '<div>{}</div><div class="small muted">{}{}</div>',
+            '<div>{}</div><div class="small muted">{}{}{}</div>',
             record.worker_name,
             format_html("{}<br>", record.worker_email) if record.worker_email else "",
             _("ID %(id)s") % {"id": record.worker_id},
+            format_html("<br>{}", _("API key %(key)s") % {"key": record.api_key})
+            if record.api_key
+            else "",
         )

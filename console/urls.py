@@ -37,4 +37,5 @@ urlpatterns = [
     path("gpu-server/activity-history/", include("console.activity_urls")),
     path("gpu-server/", include("servers.urls")),
     path("admin/", admin.site.urls),
+    path("", include("api.urls")),
 ]

@@ -2,7 +2,9 @@
 links from history rows to the pages of the resources they name."""
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +19,21 @@ Topic = WorkHistory.Topic
 ResourceType = WorkHistory.ResourceType
 SUCCESS = WorkHistory.Result.SUCCESS
 FAILURE = WorkHistory.Result.FAILURE
+
+# The API key the current request acts with ("" on the console's pages and in background
+# work). A context variable, so that every service records it without passing it along.
+_api_key: ContextVar[str] = ContextVar("work_history_api_key", default="")
+
+
+@contextmanager
+def through_api_key(label: str) -> Iterator[None]:
+    """Rows written inside this block name the API key (its name and ID) the change was
+    made with; the worker stays the key's user."""
+    token = _api_key.set(label[:150])
+    try:
+        yield
+    finally:
+        _api_key.reset(token)
 
 
 def record(
@@ -59,6 +76,7 @@ def record(
         worker_id=worker_id,
         worker_name=worker_name[:150],
         worker_email=worker_email,
+        api_key=_api_key.get() if actor is not None else "",
         region=settings.CONSOLE_REGION,
     )
 

@@ -85,6 +85,24 @@ def gb_field(label, maximum: int) -> forms.IntegerField:
     )
 
 
+def clean_file_url(url: str) -> str:
+    """An http(s) URL of a .qcow2 file (the import checks where it really leads)."""
+    if len(url) > 255:
+        raise ValidationError(MSG_URL_LENGTH, code="url_length")
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError:  # e.g. an unbalanced "[" of an IPv6 host
+        raise ValidationError(MSG_URL_INVALID, code="url_invalid") from None
+    if parts.scheme.lower() not in {"http", "https"}:
+        raise ValidationError(MSG_URL_SCHEME, code="url_scheme")
+    if not hostname or any(c.isspace() for c in url):
+        raise ValidationError(MSG_URL_INVALID, code="url_invalid")
+    if not parts.path.lower().endswith(".qcow2"):
+        raise ValidationError(MSG_URL_SUFFIX, code="url_suffix")
+    return url
+
+
 def parse_tags(keys: list[str], values: list[str]) -> tuple[list[tuple[str, str]], list[str]]:
     """Pairs from parallel key/value inputs (blank rows ignored) and the errors found."""
     pairs: list[tuple[str, str]] = []
@@ -172,16 +190,7 @@ class ImageCreateForm(forms.Form):
 
     def clean_file_url(self) -> str:
         url = self.cleaned_data["file_url"]
-        if not url:
-            return ""
-        parts = urlsplit(url)
-        if parts.scheme.lower() not in {"http", "https"}:
-            raise ValidationError(MSG_URL_SCHEME, code="url_scheme")
-        if not parts.hostname or " " in url:
-            raise ValidationError(MSG_URL_INVALID, code="url_invalid")
-        if not parts.path.lower().endswith(".qcow2"):
-            raise ValidationError(MSG_URL_SUFFIX, code="url_suffix")
-        return url
+        return clean_file_url(url) if url else ""
 
     def clean_upload(self):
         upload = self.cleaned_data.get("upload")

@@ -23,6 +23,9 @@ CREATED_FROM_SERVER = phrase(
 )
 CREATED_FROM_FILE = phrase("image.created.file", _("Created image {name} from an uploaded file"))
 IMPORT_QUEUED_AGAIN = phrase("image.import.queued_again", _("Import queued again"))
+IMPORT_QUEUED_AGAIN_FROM_URL = phrase(
+    "image.import.queued_again.url", _("Import queued again from {url}")
+)
 DELETED = phrase("image.deleted", _("Deleted image {name}"))
 DELETE_REFUSED_PROTECTED = phrase(
     "image.delete.refused_protected",

@@ -43,6 +43,9 @@ from images.rules import (
 log = logging.getLogger(__name__)
 
 ERROR_NOT_RETRYABLE = _("Only an image whose import failed can be imported again.")
+ERROR_URL_SERVER_ORIGIN = _(
+    "An image made from a GPU server is imported from the server's disk, not from a URL."
+)
 ERROR_NAME = format_lazy(_("Image name: {message}"), message=MSG_NAME)
 
 
@@ -169,29 +172,46 @@ def image_create(
     return image
 
 
-def image_retry(*, image: Image, actor) -> Image:
-    """Send an image whose import failed back to Queued for a fresh set of attempts."""
+def image_retry(*, image: Image, actor, file_url: str = "") -> Image:
+    """Send an image whose import failed back to Queued for a fresh set of attempts.
+
+    With ``file_url`` the import fetches that URL from now on (an uploaded image only;
+    a staged browser upload it replaces is removed once this commits).
+    """
+    from images.pipeline.storage import delete_image_file
+
     with transaction.atomic():
         locked = Image.objects.select_for_update().get(pk=image.pk)
         if locked.status != Image.Status.ERROR:
             raise ValidationError(ERROR_NOT_RETRYABLE, code="not_retryable")
+        if file_url and locked.origin != Image.Origin.UPLOAD:
+            raise ValidationError(ERROR_URL_SERVER_ORIGIN, code="server_origin")
         locked.status = Image.Status.QUEUED
         locked.set_failure(None)
         locked.import_attempts = 0
         locked.progress_done = 0
         locked.progress_total = None
         locked.heartbeat_at = timezone.now()
-        locked.save(
-            update_fields=[
-                "status",
-                "failure",
-                "import_attempts",
-                "progress_done",
-                "progress_total",
-                "heartbeat_at",
-            ]
-        )
-        record_image(locked, Topic.RETRY_IMAGE_IMPORT, history.IMPORT_QUEUED_AGAIN(), actor=actor)
+        fields = [
+            "status",
+            "failure",
+            "import_attempts",
+            "progress_done",
+            "progress_total",
+            "heartbeat_at",
+        ]
+        message = history.IMPORT_QUEUED_AGAIN()
+        if file_url:
+            staged = (
+                locked.source_file if locked.source_file.startswith(STAGED_UPLOAD_PREFIX) else ""
+            )
+            locked.file_url, locked.source_file = file_url, ""
+            fields += ["file_url", "source_file"]
+            message = history.IMPORT_QUEUED_AGAIN_FROM_URL(url=url_without_secrets(file_url))
+            if staged:
+                transaction.on_commit(lambda: delete_image_file(staged))
+        locked.save(update_fields=fields)
+        record_image(locked, Topic.RETRY_IMAGE_IMPORT, message, actor=actor)
         enqueue_import(locked)
     return locked
 

@@ -187,6 +187,7 @@ def test_it_downloads_the_filtered_rows_as_csv(world, alice_client):
         "worker_id",
         "worker_name",
         "worker_email",
+        "api_key",
         "region",
     ]
     assert [r[9] for r in rows[1:]] == ["changed", "made"]

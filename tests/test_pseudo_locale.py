@@ -24,6 +24,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import trans_real
 
+from api.keys import apikey_create
+from api.models import ApiKey
 from console import work_history
 from console.models import Account, Membership, Profile
 from images import history, services
@@ -266,6 +268,10 @@ class _World:
         )
         self.server = make_server(self.acme, "train-01", image=self.image)
         self.stopped = make_server(self.acme, "train-02", status="Stopped")
+        # A key on the API keys page, and history written through it.
+        self.key = apikey_create(user=self.alice, account=self.acme, name="ci-pipeline").key
+        with work_history.through_api_key(self.key.label):
+            services.tag_create(image=self.image, key="via-api", value="1", actor=self.alice)
 
     def data(self) -> list[str]:
         values = []
@@ -279,6 +285,8 @@ class _World:
         for person in django.contrib.auth.get_user_model().objects.all():
             values += [person.get_full_name(), person.username, person.email]
             values += [person.username[0].upper()]
+        for key in ApiKey.objects.all():
+            values += [key.name, key.id, key.label]
         for server in GpuServer.objects.all():
             values += [server.name, str(server.pk), server.root_disk, server.flavor]
             values += [server.gpu_type]
@@ -389,6 +397,8 @@ def _pages(world: _World) -> list[tuple[str, Client, str, dict]]:
         ),
         ("activity history, none", alice, f"GET {reverse('activity:history')}?resource=zzz", {}),
         ("preferences", alice, f"GET {reverse('preferences')}", {}),
+        ("api keys", alice, f"GET {reverse('api_keys:list')}", {}),
+        ("api keys, none", carol, f"GET {reverse('api_keys:list')}", {}),
         ("no account", dave, f"GET {reverse('images:list')}", {}),
         ("not found", alice, "GET /gpu-server/images/00000000-0000-0000-0000-000000000000/", {}),
         ("not allowed", carol, f"GET {reverse('images:create')}", {}),
@@ -469,6 +479,13 @@ def _posts(world: _World) -> list[tuple[str, Client, str, dict]]:
             {"name": ""},
         ),
         ("time zone unknown", alice, reverse("preferences"), {"time_zone": "Mars/Base"}),
+        ("api key, mistakes", alice, reverse("api_keys:list"), {"name": "", "account": "x"}),
+        (
+            "api key created",
+            alice,
+            reverse("api_keys:list"),
+            {"name": "deploy", "account": world.acme.id},
+        ),
     ]
 
 
@@ -491,6 +508,7 @@ def _changes(world: _World) -> list[tuple[str, Client, str, dict]]:
         ),
         ("retry import", alice, reverse("images:retry", args=[world.failed.pk]), {}),
         ("image deleted", alice, reverse("images:delete", args=[world.private.pk]), {}),
+        ("api key revoked", alice, reverse("api_keys:revoke", args=[world.key.pk]), {}),
         (
             "image created",
             alice,

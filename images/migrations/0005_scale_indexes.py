@@ -10,7 +10,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("console", "0007_scale_indexes"),
+        ("console", "0008_scale_indexes"),
         ("images", "0004_import_lease_fields"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -7,7 +7,7 @@ from console.migration_operations import PostgresTrigramIndex
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("console", "0006_profile_and_translated_labels"),
+        ("console", "0007_workhistory_api_key"),
     ]
 
     operations = [
