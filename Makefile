@@ -28,7 +28,7 @@ echo "No Python 3.12 or newer found. Install Python 3.12+ (or pyenv install 3.13
 exit 1
 endef
 
-.PHONY: help venv run test lint fmt bench catalog clean
+.PHONY: help venv run test lint fmt bench bench-scale bench-workers catalog clean
 
 help:
 	@echo "make run    start the console at http://127.0.0.1:$(PORT) with a worker and beat"
@@ -81,6 +81,13 @@ bench: $(STAMP)
 	$(VPY) bench/import_throughput.py
 	$(VPY) bench/upload_memory.py
 	$(VPY) bench/faults.py
+
+# PostgreSQL at 127.0.0.1:5432 (user postgres); the data set stays in scale_bench.
+bench-scale: $(STAMP)
+	$(VPY) bench/scale.py
+
+bench-workers: $(STAMP)
+	$(VPY) bench/worker_concurrency.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache node_modules

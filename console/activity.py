@@ -25,6 +25,9 @@ from console.tables import WorkHistoryTable
 
 PAGE_SIZES = (25, 50, 100)
 EXPORT_CHUNK = 2000
+# Newest first; the id breaks ties between rows written in the same microsecond. Every
+# filter has an index of the account's rows in this order (see WorkHistory.Meta).
+ORDERING = ("-work_time", "-id")
 
 MSG_PERIOD = gettext_lazy("The end of the period must not be before its start.")
 
@@ -206,7 +209,8 @@ def activity_history(request: ConsoleRequest) -> HttpResponse:
 
 def _query_without_page(request: ConsoleRequest) -> str:
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("page", "after", "before"):
+        query.pop(name, None)
     return query.urlencode()
 
 
@@ -297,7 +301,7 @@ def activity_download(request: ConsoleRequest, fmt: str) -> HttpResponse:
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    rows = form.filter(WorkHistory.objects.for_account(account)).order_by("-work_time", "-id")
+    rows = form.filter(WorkHistory.objects.for_account(account)).order_by(*ORDERING)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     if fmt == "csv":
         stream, content_type = _csv_stream(rows), "text/csv; charset=utf-8"

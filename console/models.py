@@ -140,9 +140,28 @@ class WorkHistory(models.Model):
         ordering = ["-work_time", "-id"]
         verbose_name = _("work history")
         verbose_name_plural = _("work history")
+        # Each filter of Activity history walks an index of the account's rows in the
+        # listing's order (work_time, id), so every page costs its own rows only; the
+        # resource name has a trigram index on PostgreSQL (see migrations).
         indexes = [
-            models.Index(fields=["account", "-work_time"], name="workhistory_account_time"),
-            models.Index(fields=["account", "resource_id"], name="workhistory_account_resource"),
+            models.Index(fields=["account", "work_time", "id"], name="workhistory_account_time"),
+            models.Index(
+                fields=["account", "event_topic", "work_time", "id"],
+                name="workhistory_account_topic",
+            ),
+            models.Index(
+                fields=["account", "result", "work_time", "id"], name="workhistory_account_result"
+            ),
+            # Resource ids are unique across accounts: these serve the Work History tab
+            # (its pages, topics and topic filter), the resource filter and the admin
+            # site's search, each without reading the rows.
+            models.Index(
+                fields=["resource_id", "account", "work_time", "id"], name="workhistory_resource"
+            ),
+            models.Index(
+                fields=["resource_id", "account", "event_topic", "work_time", "id"],
+                name="workhistory_resource_topic",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

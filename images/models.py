@@ -8,7 +8,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -58,6 +59,10 @@ def register_read_grant(grant: ReadGrant) -> None:
         _read_grants.append(grant)
 
 
+def _grants(account: Account) -> list[QuerySet]:
+    return [grant(account) for grant in _read_grants]
+
+
 def _granted(account: Account) -> Q:
     """Images granted to ``account`` while they can be shared at all: access ends the
     moment an image stops being shareable, whatever path changed it."""
@@ -67,17 +72,38 @@ def _granted(account: Account) -> Q:
     return granted & Image.shareable_q()
 
 
+def size_sort_key() -> Coalesce:
+    """The size as the list sorts it: images without a size yet come first ascending.
+    A sort key is never NULL, so that keyset pages can compare it."""
+    return Coalesce(F("size"), Value(-1), output_field=models.BigIntegerField())
+
+
 class ImageQuerySet(models.QuerySet):
     def owned_by(self, account: Account) -> "ImageQuerySet":
         return self.filter(account=account)
 
     def shared_with(self, account: Account) -> "ImageQuerySet":
-        """Images of other accounts granted to ``account`` (accepted shares)."""
+        """Images of other accounts granted to ``account`` (accepted shares), read from
+        the grants (the account's shares), then each image by its key."""
         return self.filter(_granted(account)).exclude(account=account)
 
+    def visible_parts(self, account: Account) -> tuple["ImageQuerySet", "ImageQuerySet"]:
+        """What ``account`` may read as two disjoint parts that each walk their own
+        index: its own images (the account's indexes) and the images granted to it (by
+        key)."""
+        return self.owned_by(account), self.shared_with(account)
+
     def visible_to(self, account: Account) -> "ImageQuerySet":
-        """What a user of ``account`` may read: its own images and accepted shares."""
-        return self.filter(Q(account=account) | _granted(account))
+        """What a user of ``account`` may read: its own images and accepted shares.
+
+        The granted ids are read first (one indexed read of the account's shares) and given
+        as a list of keys: ``account = X OR id IN (subquery)`` makes PostgreSQL scan the
+        whole images table, ``account = X OR id IN (keys)`` reads two indexes."""
+        # Each grant is a one-column values() queryset of image ids.
+        ids = [next(iter(row.values())) for grant in _grants(account) for row in grant]
+        if not ids:
+            return self.owned_by(account)
+        return self.filter(Q(account=account) | (Q(pk__in=ids) & Image.shareable_q()))
 
 
 NOTE_AWAITING_WORKER = _("The import starts when the worker is reachable.")
@@ -174,12 +200,39 @@ class Image(models.Model):
 
     objects = ImageQuerySet.as_manager()
 
+    # Every sort of the image list ends in the id and has an index per account that
+    # walks it (name substring search has a trigram index on PostgreSQL, see
+    # migrations).
+    SORTS = {
+        "name": ("name", "id"),
+        "status": ("status", "created_at", "id"),
+        "os_type": ("os_type", "created_at", "id"),
+        "visibility": ("visibility", "created_at", "id"),
+        "protected": ("protected", "created_at", "id"),
+        "origin": ("origin", "created_at", "id"),
+        "size": ("size_sort", "id"),
+        "created_at": ("created_at", "id"),
+    }
+
     class Meta:
-        ordering = ["-created_at", "id"]
+        ordering = ["-created_at", "-id"]
         verbose_name = _("image")
         verbose_name_plural = _("images")
         indexes = [
-            models.Index(fields=["account", "-created_at"], name="image_account_created"),
+            models.Index(fields=["account", "created_at", "id"], name="image_account_created"),
+            models.Index(fields=["account", "name", "id"], name="image_account_name"),
+            *(
+                models.Index(
+                    fields=["account", field, "created_at", "id"], name=f"image_account_{field}"
+                )
+                for field in ("status", "os_type", "visibility", "protected", "origin")
+            ),
+            models.Index(
+                F("account"),
+                Coalesce(F("size"), Value(-1), output_field=models.BigIntegerField()),
+                F("id"),
+                name="image_account_size",
+            ),
             models.Index(fields=["status", "heartbeat_at"], name="image_status_heartbeat"),
         ]
         constraints = [
@@ -297,19 +350,36 @@ class Image(models.Model):
         return min(100, int(self.progress_done * 100 / self.progress_total))
 
 
+class TagQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for tag in objs:
+            tag.fill_account()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Tag(models.Model):
     """A key/value pair on an image; at most MAX_TAGS per image, keys unique."""
 
     image = models.ForeignKey(
         Image, on_delete=models.CASCADE, related_name="tags", verbose_name=_("image")
     )
+    # The image's account, kept on the tag so that the suggestions of an account walk
+    # an index of its own tags instead of joining every tag to its image.
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", editable=False)
     key = models.CharField(_("Key"), max_length=TAG_KEY_MAX)
     value = models.CharField(_("Value"), max_length=TAG_VALUE_MAX, blank=True)
+
+    objects = TagQuerySet.as_manager()
 
     class Meta:
         ordering = ["key"]
         verbose_name = _("tag")
         verbose_name_plural = _("tags")
+        indexes = [
+            models.Index(fields=["account", "key", "value"], name="tag_account_key_value"),
+            models.Index(fields=["account", "value"], name="tag_account_value"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["image", "key"], name="tag_image_key_unique"),
             models.CheckConstraint(condition=~Q(key=""), name="tag_key_not_empty"),
@@ -317,3 +387,12 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}={self.value}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.fill_account()
+        super().save(*args, **kwargs)
+
+    def fill_account(self) -> None:
+        # An image never changes account, so the copy cannot go stale.
+        if self.account_id is None and self.image_id is not None:
+            self.account_id = self.image.account_id

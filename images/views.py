@@ -15,7 +15,7 @@ from images import services
 from images.access import get_image_for_change, get_image_for_read
 from images.filters import ImageFilter
 from images.forms import ImageCreateForm
-from images.models import Image
+from images.models import Image, size_sort_key
 from images.rules import TEMPLATE_RULES
 from images.tables import ImageTable
 from images.uploads import TOO_LARGE_FLAG
@@ -23,22 +23,35 @@ from images.uploads import TOO_LARGE_FLAG
 
 def _list_context(request: ConsoleRequest) -> dict:
     account = current_account(request)
-    queryset = Image.objects.visible_to(account).select_related("account")
-    image_filter = ImageFilter(request.GET or None, queryset=queryset)
-    images = image_filter.qs if image_filter.is_bound and image_filter.is_valid() else queryset
     per_page = page_size(request)
     filtered = any(request.GET.get(name) for name in ImageFilter.base_filters)
     can_change = bool(request.membership and request.membership.can_change)
-    table = ImageTable(images, account=account, filtered=filtered, can_change=can_change)
-    configure_table(request, table, per_page)
+    # Own images and accepted shares are read as two parts, each by its own index, and
+    # paged by keyset: a page costs its rows, not the account's (or the table's) size.
+    # Own rows need no join (their account is the current one); ``merge`` reads a page
+    # that mixes both parts back with the owners.
+    base = Image.objects.annotate(size_sort=size_sort_key())
+    own, shared = (_filtered(request, part)[0] for part in base.visible_parts(account))
+    image_filter = _filtered(request, base.none())[1]
+    table = ImageTable(own, account=account, filtered=filtered, can_change=can_change)
+    merge = base.select_related("account")
+    page = configure_table(request, table, per_page, other_parts=[shared], merge=merge)
     return {
         "filter": image_filter,
         "table": table,
+        "page": page,
         "per_page": per_page,
         "page_sizes": PAGE_SIZES,
         "sort": request.GET.get("sort", ""),
         "filtered": filtered,
     }
+
+
+def _filtered(request: ConsoleRequest, queryset) -> tuple:
+    image_filter = ImageFilter(request.GET or None, queryset=queryset)
+    if image_filter.is_bound and image_filter.is_valid():
+        return image_filter.qs, image_filter
+    return queryset, image_filter
 
 
 @require_GET
@@ -56,7 +69,7 @@ def image_row(request: ConsoleRequest, pk) -> HttpResponse:
         poll_round=poll_round(request, image.poll_watch),
         can_change=bool(request.membership and request.membership.can_change),
     )
-    return render(request, "_table_row.html", {"table": table, "row": table.rows[0]})
+    return HttpResponse(table.render_row(image))
 
 
 @require_http_methods(["GET", "POST"])

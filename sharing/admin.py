@@ -1,9 +1,12 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from images.admin import image_search
+from images.models import Image
 from sharing import services
 from sharing.models import Share
 
@@ -24,9 +27,10 @@ class ShareAdmin(admin.ModelAdmin):
         "modified_at",
     ]
     list_filter = ["status", "image__visibility", "image__origin", "created_at", "modified_at"]
-    search_fields = ["target_account_id", "image__name", "=image__id", "image__account__name"]
+    search_fields = ["target_account_id"]  # see get_search_results
+    search_help_text = _("An approved account ID, or an image as the image search finds it.")
     list_select_related = ["image", "image__account", "requested_by"]
-    date_hierarchy = "created_at"
+    show_full_result_count = False
     readonly_fields = [
         "image",
         "target_account_id",
@@ -36,6 +40,13 @@ class ShareAdmin(admin.ModelAdmin):
         "modified_at",
     ]
     actions = ["stop_sharing"]
+
+    def get_search_results(self, request: HttpRequest, queryset, search_term: str):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        images = image_search(Image.objects.all(), term).values("pk")
+        return queryset.filter(Q(target_account_id=term) | Q(image__in=images)), False
 
     @admin.display(description=_("Owner account"), ordering="image__account__name")
     def owner_account(self, share: Share) -> str:

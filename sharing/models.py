@@ -61,6 +61,8 @@ class Share(models.Model):
         verbose_name_plural = _("shares")
         indexes = [
             models.Index(fields=["target_account_id", "status"], name="share_target_status"),
+            # The admin site's changelist, in the model's order.
+            models.Index(fields=["-modified_at", "id"], name="share_modified"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from console.activity import csv_cell
 from console.models import Membership, WorkHistory
@@ -122,10 +123,47 @@ def test_it_paginates(world, alice_client):
         add_history(image, "SetImage", f"c{i:02d}", actor=world.alice)
     html = alice_client.get(URL).content.decode()
     assert len(_details(html)) == 25 and "1-25 of 60" in html
-    html = alice_client.get(URL, {"page": 3}).content.decode()
+    for _ in range(2):
+        after = re.search(r'href="\?after=([\w-]+)"[^>]*aria-label="Next page"', html).group(1)
+        html = alice_client.get(URL, {"after": after}).content.decode()
     assert _details(html) == [f"c{i:02d}" for i in range(9, -1, -1)]
+    assert "51-60 of 60" in html and 'aria-label="Next page"' not in html
+    html = alice_client.get(URL, {"page": "last"}).content.decode()
+    assert _details(html) == [f"c{i:02d}" for i in range(24, -1, -1)]
     html = alice_client.get(URL, {"per_page": 50}).content.decode()
     assert len(_details(html)) == 50
+
+
+def test_it_pages_rows_written_at_the_same_time_once_each(world, alice_client):
+    image = make_image(world.acme)
+    for i in range(30):
+        add_history(image, "SetImage", f"c{i:02d}", actor=world.alice)
+    WorkHistory.objects.update(work_time=timezone.now())
+    seen = []
+    query = {"per_page": 25}
+    while True:
+        html = alice_client.get(URL, query).content.decode()
+        seen += _details(html)
+        found = re.search(r'href="\?[^"]*after=([\w-]+)[^"]*"[^>]*aria-label="Next page"', html)
+        if not found:
+            break
+        query = {"per_page": 25, "after": found.group(1)}
+    assert sorted(seen) == [f"c{i:02d}" for i in range(30)]
+
+
+def test_it_counts_exactly_up_to_ten_thousand_then_says_so(world, alice_client):
+    from console import paging
+
+    image = make_image(world.acme)
+    for i in range(30):
+        add_history(image, "SetImage", f"c{i}", actor=world.alice)
+    assert "1-25 of 30" in alice_client.get(URL).content.decode()
+    original, paging.COUNT_CAP = paging.COUNT_CAP, 26
+    try:
+        html = alice_client.get(URL).content.decode()
+    finally:
+        paging.COUNT_CAP = original
+    assert "1-25 of 26+" in html
 
 
 def test_it_downloads_the_filtered_rows_as_csv(world, alice_client):
@@ -249,7 +287,8 @@ def test_it_does_not_grow_its_query_count_with_rows(
     world, alice_client, django_assert_max_num_queries
 ):
     image = make_image(world.acme)
-    add_history(image, "CreateImage", actor=world.alice)
+    for _ in range(30):  # more than a page: the page counts the rows
+        add_history(image, "CreateImage", actor=world.alice)
 
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:
@@ -271,3 +310,27 @@ def test_it_links_rows_of_gpu_servers_to_their_page(world, alice_client):
     html = alice_client.get(URL).content.decode()
     assert f'<a href="{reverse("servers:detail", args=[server.pk])}">train-01</a>' in html
     assert "Create Image snap refused: Start the server to create an image from it." in html
+
+
+def test_it_shows_the_first_page_for_a_cursor_that_is_not_its_own(world, alice_client):
+    import base64
+
+    image = make_image(world.acme)
+    for i in range(30):
+        add_history(image, "SetImage", f"c{i:02d}", actor=world.alice)
+    first = _details(alice_client.get(URL).content.decode())
+
+    def cursor(values) -> str:
+        return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+    for bad in (
+        cursor([1, "not a date", 5]),
+        cursor([1, None, None]),
+        cursor([1, "2026-01-01T00:00:00+00:00"]),
+        cursor("text"),
+        "%%%",
+    ):
+        for name in ("after", "before"):
+            response = alice_client.get(URL, {name: bad})
+            assert response.status_code == 200, (name, bad)
+            assert _details(response.content.decode()) == first

@@ -70,3 +70,24 @@ def test_it_retries_failed_imports_from_the_admin(
     active.refresh_from_db()
     assert (failed.status, active.status) == ("Queued", "Active")
     assert len(callbacks) == 1
+
+
+def test_it_searches_by_name_part_id_account_and_hash(world, staff_client):
+    named = make_image(world.acme, name="cuda-llama-7b")
+    other = make_image(world.beta, name="rocky-base", os_hash_value="ab" * 64)
+    staff = staff_client
+    url = reverse("admin:images_image_changelist")
+
+    def found(term: str) -> set[str]:
+        html = staff.get(url, {"q": term}).content.decode()
+        return {name for name in ("cuda-llama-7b", "rocky-base") if f">{name}<" in html}
+
+    assert found("LLAMA") == {"cuda-llama-7b"}
+    assert found(str(other.pk)) == {"rocky-base"}
+    assert found(world.acme.id) == {"cuda-llama-7b"}
+    assert found("AB" * 64) == {"rocky-base"}
+    assert found("Beta Labs") == {"rocky-base"}
+    assert found("nothing-like-this") == set()
+    assert named.pk  # the image found by its name above
+    # No date hierarchy: its year list reads every image.
+    assert "date_hierarchy" not in staff.get(url).content.decode()

@@ -82,3 +82,32 @@ def test_it_refuses_to_write_history_outside_a_transaction(world):
             topic="ImportImage",
             message=TEXT(text="Import started"),
         )
+
+
+def test_it_searches_and_filters_with_fixed_choices(world, staff_client):
+    _row(world)
+    with transaction.atomic():
+        work_history.record(
+            account=world.beta,
+            resource_type="Image",
+            resource_id="beta-resource-1",
+            resource_name="rocky-gpu",
+            topic="DeleteImage",
+            message=TEXT(text="Deleted"),
+            result="Failure",
+        )
+    staff = staff_client
+    url = reverse("admin:console_workhistory_changelist")
+
+    def names(**query) -> set[str]:
+        html = staff.get(url, query).content.decode()
+        return {name for name in ("ubuntu-base", "rocky-gpu") if name in html}
+
+    assert names(q="BUNTU") == {"ubuntu-base"}
+    assert names(q="beta-resource-1") == {"rocky-gpu"}
+    assert names(q=world.acme.id) == {"ubuntu-base"}
+    assert names(event_topic__exact="DeleteImage") == {"rocky-gpu"}
+    assert names(resource_type__exact="Image", result__exact="Success") == {"ubuntu-base"}
+    # The topic choices are the console's topics, not a DISTINCT over every row.
+    html = staff.get(url).content.decode()
+    assert "?event_topic__exact=RetryImageImport" in html

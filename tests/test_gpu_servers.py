@@ -74,11 +74,18 @@ def test_it_paginates_and_keeps_the_page_size(world, alice_client):
     for n in range(23):
         make_server(world.acme, f"node-{n:02d}")
 
-    page_two = alice_client.get(reverse("servers:list"), {"per_page": 10, "page": 2})
+    first = alice_client.get(reverse("servers:list"), {"per_page": 10})
+    after = re.search(r'href="\?[^"]*after=([\w-]+)[^"]*"[^>]*aria-label="Next page"', first.text)
+    page_two = alice_client.get(reverse("servers:list"), {"per_page": 10, "after": after[1]})
 
     assert _names(page_two) == [f"node-{n:02d}" for n in range(10, 20)]
     assert "11-20 of 23" in page_two.text
     assert 'aria-label="Next page"' in page_two.text
+    # A sort on a column that can be empty (the image) pages by number.
+    by_image = alice_client.get(
+        reverse("servers:list"), {"per_page": 10, "sort": "image", "page": 3}
+    )
+    assert len(_names(by_image)) == 3 and "21-23 of 23" in by_image.text
 
 
 def test_it_forgives_a_page_size_it_does_not_offer(world, alice_client):

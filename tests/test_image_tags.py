@@ -213,3 +213,16 @@ def test_it_forbids_viewers_and_receivers_to_change_tags(world, carol_client, bo
         delete = reverse("images:tag_delete", args=[image.pk, tag.pk])
         assert client.post(delete, headers=headers).status_code == 403
     assert _tags(image) == {"env": "prod"}
+
+
+def test_it_suggests_in_any_case_and_reads_wildcards_as_text(world, alice_client):
+    make_image(world.acme, tags=[("a_b", "50%"), ("axb", "500"), ("Team", "ML")])
+    make_image(world.acme, tags=[("team", "ml")])
+    url = reverse("images:tag_suggestions", args=["key"])
+    html = alice_client.get(url, {"key": "a_"}).content.decode()
+    assert '<option value="a_b">' in html and "axb" not in html
+    html = alice_client.get(url, {"key": "TE"}).content.decode()
+    assert '<option value="Team">' in html and '<option value="team">' in html
+    values = reverse("images:tag_suggestions", args=["value"])
+    html = alice_client.get(values, {"value": "50%"}).content.decode()
+    assert '<option value="50%">' in html and "500" not in html

@@ -51,9 +51,9 @@ def test_it_moves_focus_to_the_sorted_table_and_to_the_new_page(world, page, sig
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"sort=name"))
     expect(page.locator("#images th a", has_text="Image name")).to_be_focused()
-    page.locator(".pagination a", has_text="2").focus()
+    page.locator('.pagination a[aria-label="Next page"]').focus()
     page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(r"page=2"))
+    expect(page).to_have_url(re.compile(r"after="))
     expect(page.locator("#image-table .table-wrap")).to_be_focused()
 
 

@@ -28,8 +28,8 @@ def test_it_updates_the_count_clear_filters_and_selection_with_the_table(
     delete = page.locator("#bulk-form button[data-needs-selection]")
     expect(delete).to_be_enabled()
 
-    page.locator(".pagination a", has_text="2").click()
-    expect(page).to_have_url(re.compile(r"page=2"))
+    page.locator('.pagination a[aria-label="Next page"]').click()
+    expect(page).to_have_url(re.compile(r"after="))
     expect(page.locator(".selection-count")).to_have_text("")
     expect(delete).to_be_disabled()
 
