@@ -206,3 +206,37 @@ def test_it_keeps_every_work_history_row_readable_as_data(history_apps):
     image = Image.objects.get(pk=failed.pk)
     assert image.failure == {"code": "import.http_status", "params": {"status": 404}}
     assert image.failure_reason == "The server answered HTTP 404"
+
+
+def test_it_removes_credentials_of_signed_urls_from_old_history_rows(transactional_db):
+    from django.utils import timezone
+
+    from console.models import Account as CurrentAccount
+    from console.models import WorkHistory
+
+    _migrate([("console", "0008_scale_indexes")])
+    account = CurrentAccount.objects.create(id=uuid.uuid4().hex, name="Acme Research")
+    signed = "https://user:secret@storage.example.com/u.qcow2?X-Amz-Signature=abc#frag"
+    rows = [
+        WorkHistory.objects.create(
+            work_time=timezone.now(),
+            account=account,
+            resource_type="Image",
+            resource_id=str(uuid.uuid4()),
+            resource_name="ubuntu-base",
+            event_topic="CreateImage",
+            details={"code": "image.created.url", "params": {"name": "ubuntu-base", "url": url}},
+            result="Success",
+            worker_id="system",
+            worker_name="system",
+            region="kr-west1",
+        )
+        for url in (signed, "https://storage.example.com/plain.qcow2")
+    ]
+
+    _migrate(_latest())
+
+    first, second = (WorkHistory.objects.get(pk=row.pk) for row in rows)
+    assert first.details["params"]["url"] == "https://storage.example.com/u.qcow2"
+    assert "secret" not in first.work_details and "Signature" not in first.work_details
+    assert second.details["params"]["url"] == "https://storage.example.com/plain.qcow2"
