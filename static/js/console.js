@@ -105,8 +105,6 @@ var interpolate = window.interpolate || function (text, values) {
   }
 
   document.addEventListener("change", function (event) {
-    var form = event.target.closest("form[data-autosubmit]");
-    if (form && event.target.matches("select")) { form.requestSubmit ? form.requestSubmit() : form.submit(); }
     if (event.target.matches("input[type=checkbox]")) { updateSelection(event.target.closest("form") || document); }
   });
 

@@ -106,6 +106,9 @@ def test_it_runs_the_main_flows_in_korean(world, page, http_server, celery_worke
     _sign_in_in_korean(page, "alice")
     page.get_by_label("사용자 메뉴").click()
     page.get_by_label("시간대").select_option("Asia/Seoul")
+    # Choosing in the list changes nothing yet: the zone is saved by an explicit action.
+    expect(page.locator(".toast")).to_have_count(0)
+    page.locator(".time-zone-form").get_by_role("button", name="저장").click()
     expect(page.locator(".toast")).to_contain_text("Asia/Seoul 기준으로 표시됩니다")
     page.get_by_role("link", name="활동 이력").click()
     expect(page.get_by_role("heading", name="활동 이력")).to_be_visible()
