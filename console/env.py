@@ -11,6 +11,7 @@ import secrets
 import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -110,6 +111,64 @@ def env_time_zone(name: str, default: str, environ: Mapping[str, str] | None = N
         raise ImproperlyConfigured(
             f"{name} must be an IANA time zone such as Asia/Seoul or UTC (got {value!r})."
         ) from None
+
+
+# What an s3:// storage URL may say after its "?", and the storage option each one sets.
+_S3_QUERY = {
+    "endpoint_url": "endpoint_url",
+    "region": "region_name",
+    "addressing_style": "addressing_style",
+}
+
+
+def env_storage(name: str, folder: Path, environ: Mapping[str, str] | None = None) -> dict:
+    """Where image files are kept: Django's ``STORAGES["default"]``.
+
+    Unset, files go to the local ``folder``. ``s3://bucket/optional/prefix?endpoint_url=
+    https://host&region=kr-west-1&addressing_style=path`` names a bucket of S3-compatible
+    object storage; its credentials come from the usual AWS variables
+    (``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_SESSION_TOKEN``).
+    """
+    value = _raw(name, environ)
+    if value is None:
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": folder},
+        }
+    parts = urlsplit(value)
+    if parts.scheme != "s3" or not parts.hostname:
+        raise ImproperlyConfigured(
+            f"{name} must be an s3://bucket URL such as "
+            f"s3://images?endpoint_url=https://storage.example.com (got {value!r})."
+        )
+    try:
+        query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} has a query string that cannot be read.") from None
+    unknown = sorted(set(query) - set(_S3_QUERY))
+    if unknown:
+        raise ImproperlyConfigured(
+            f"{name} names unknown settings {', '.join(unknown)}; known: {', '.join(_S3_QUERY)}."
+        )
+    options: dict = {
+        "bucket_name": parts.hostname,
+        "location": parts.path.strip("/"),
+        # Image files are private: never a public ACL, never a URL handed to a browser.
+        "default_acl": None,
+        "querystring_auth": True,
+        # Every name the console writes is new (an attempt's serial, a random upload name).
+        "file_overwrite": True,
+    }
+    for key, values in query.items():
+        if len(values) != 1 or not values[0]:
+            raise ImproperlyConfigured(f"{name} must give {key} exactly one value.")
+        options[_S3_QUERY[key]] = values[0]
+    endpoint = options.get("endpoint_url")
+    if endpoint is not None and urlsplit(endpoint).scheme not in {"http", "https"}:
+        raise ImproperlyConfigured(f"{name}: endpoint_url must be an http:// or https:// URL.")
+    if options.get("addressing_style") not in {None, "auto", "path", "virtual"}:
+        raise ImproperlyConfigured(f"{name}: addressing_style must be auto, path or virtual.")
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
 
 
 def generated_secret(path: Path) -> str:

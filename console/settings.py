@@ -20,6 +20,7 @@ from console.env import (
     env_int,
     env_list,
     env_redis_url,
+    env_storage,
     env_str,
     env_time_zone,
     generated_secret,
@@ -210,10 +211,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
-    "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": MEDIA_ROOT},
-    },
+    # Image files: the local folder, or a bucket of S3-compatible object storage that web
+    # and worker processes on several machines share (CONSOLE_STORAGE_URL=s3://...).
+    "default": env_storage("CONSOLE_STORAGE_URL", MEDIA_ROOT),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -223,8 +223,12 @@ STORAGES = {
     },
 }
 
-# Browser uploads go straight to a temporary file on disk, never into memory.
-FILE_UPLOAD_HANDLERS = ["images.uploads.CappedTemporaryFileUploadHandler"]
+# Browser uploads stream into the bucket when image files are in object storage, else to a
+# temporary file on disk; never into memory.
+FILE_UPLOAD_HANDLERS = [
+    "images.uploads.BucketUploadHandler",
+    "images.uploads.CappedTemporaryFileUploadHandler",
+]
 FILE_UPLOAD_TEMP_DIR = env_str("CONSOLE_UPLOAD_TEMP_DIR", str(VAR_DIR / "uploads"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 # The multipart body of an image upload is not counted against this limit (files are
@@ -264,8 +268,9 @@ CONSOLE_ORPHAN_FILE_GRACE_SECONDS = env_int("CONSOLE_ORPHAN_FILE_GRACE_SECONDS",
 CONSOLE_ORPHAN_SWEEP_INTERVAL_SECONDS = env_int(
     "CONSOLE_ORPHAN_SWEEP_INTERVAL_SECONDS", 900, minimum=1
 )
-# Where an import spools its bytes before uploading them to object storage.
-CONSOLE_IMPORT_SPOOL_DIR = env_str("CONSOLE_IMPORT_SPOOL_DIR", str(VAR_DIR / "spool"))
+# Object storage: an import or a browser upload is sent in parts of this size (at least the
+# 5 MiB S3 asks for), two at a time, so a process holds about three parts in memory per file.
+CONSOLE_STORAGE_PART_BYTES = env_int("CONSOLE_STORAGE_PART_BYTES", 8 * 1024**2, minimum=5 * 1024**2)
 
 # --- API ----------------------------------------------------------------------
 # Requests one API key may send per window (seconds), counted across every web process.

@@ -21,7 +21,6 @@ from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -48,6 +47,7 @@ from images.pipeline.storage import (
     delete_image_file,
     open_image_writer,
     open_ranges,
+    open_stream,
 )
 from images.services import enqueue_import, send_import
 
@@ -150,10 +150,17 @@ def _open_source(image: Image) -> Iterator[tuple[Callable[[int], bytes], int | N
         finally:
             body.close()
         return
-    if not image.source_file or not default_storage.exists(image.source_file):
+    if not image.source_file:
         raise ImportFailed(REASON_SOURCE_GONE)
-    with default_storage.open(image.source_file, "rb") as source:
-        yield source.read, default_storage.size(image.source_file)
+    opened = False
+    try:
+        with open_stream(image.source_file) as (read, size):
+            opened = True
+            yield read, size
+    except FileNotFoundError as missing:
+        if opened:
+            raise
+        raise ImportFailed(REASON_SOURCE_GONE) from missing
 
 
 @contextmanager

@@ -7,24 +7,25 @@ the database could not be asked, a web process that dies after staging an upload
 images' folders that no image refers to and that is older than
 CONSOLE_ORPHAN_FILE_GRACE_SECONDS: the grace period keeps it away from a file an import is
 writing or is about to record. Files an import is writing (its half-written ``.partial``)
-count as referred to while their attempt still holds the import.
+count as referred to while their attempt still holds the import. In a bucket, the unfinished
+multipart uploads of such files (a worker or web process that died while sending) are aborted
+by the same rule.
 
 GPU servers' disks live elsewhere in the storage and are never looked at.
 """
 
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.storage import default_storage
 from django.db.models import Q
 from django.utils import timezone
 
 from images.models import Image
-from images.pipeline.storage import PARTIAL_SUFFIX
+from images.pipeline.storage import PARTIAL_SUFFIX, unfinished_uploads
 from images.rules import STAGED_UPLOAD_PREFIX
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,7 @@ def image_files_sweep() -> list[str]:
             default_storage.delete(name)
             log.info("Removed the stored file %s: no image refers to it", name)
             removed.append(name)
-    if not isinstance(default_storage, FileSystemStorage):
-        removed.extend(_sweep_spool(cutoff))
+    removed.extend(_abort_unfinished_uploads(cutoff))
     if removed:
         log.info("Orphan file sweep removed %d file(s)", len(removed))
     return removed
@@ -111,20 +111,24 @@ def _unreferenced(names: list[str]) -> list[str]:
     ]
 
 
-def _sweep_spool(cutoff: datetime) -> list[str]:
-    """Spool files on this machine left by imports to object storage that died."""
-    folder = Path(settings.CONSOLE_IMPORT_SPOOL_DIR)
-    if not folder.is_dir():
-        return []
-    old = {
-        path.name.removesuffix(PARTIAL_SUFFIX).replace("__", "/"): path
-        for path in folder.glob(f"*{PARTIAL_SUFFIX}")
-        if datetime.fromtimestamp(path.stat().st_mtime, tz=cutoff.tzinfo) < cutoff
-    }
-    removed = []
-    for batch in _batches(list(old)):
-        for name in _unreferenced(batch):
-            old[name].unlink(missing_ok=True)
-            log.info("Removed the spool file %s: no import is writing it", old[name])
-            removed.append(str(old[name]))
-    return removed
+def _abort_unfinished_uploads(cutoff: datetime) -> list[str]:
+    """Abort the bucket's multipart uploads of image files that nothing is still writing.
+
+    A browser upload is streamed into the bucket while its request runs, and may run as long
+    as an import may: its unfinished upload is left alone for that much longer.
+    """
+    aborted = []
+    for folder in SWEPT_FOLDERS:
+        started_before = cutoff
+        if folder == STAGED_UPLOAD_PREFIX.rstrip("/"):
+            started_before -= timedelta(seconds=settings.CONSOLE_IMPORT_TIME_LIMIT)
+        unfinished: dict[str, list[Callable[[], None]]] = {}
+        for name, abort in unfinished_uploads(folder, started_before):
+            unfinished.setdefault(name, []).append(abort)
+        for batch in _batches(list(unfinished)):
+            for name in _unreferenced(batch):
+                for abort in unfinished[name]:
+                    abort()
+                log.info("Aborted the unfinished upload of %s: nothing is writing it", name)
+                aborted.append(name + PARTIAL_SUFFIX)
+    return aborted

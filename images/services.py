@@ -6,7 +6,6 @@ change and one work-history row, and enqueues follow-up work on commit.
 """
 
 import logging
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -25,6 +24,7 @@ from console.models import Account
 from images import history
 from images.history import Topic, record_image
 from images.models import Image, Tag, url_without_secrets
+from images.pipeline.storage import staged_upload_name
 from images.rules import (
     MAX_MIN_DISK_GB,
     MAX_MIN_RAM_GB,
@@ -39,6 +39,7 @@ from images.rules import (
     clean_tag,
     display_message,
 )
+from images.uploads import StagedUpload
 
 log = logging.getLogger(__name__)
 
@@ -108,13 +109,14 @@ def _check_tags(tags: Sequence[tuple[str, str]]) -> None:
 
 
 def stage_upload(upload: UploadedFile) -> str:
-    """Move a browser upload into storage where a worker on any machine can read it.
+    """Keep a browser upload in storage where a worker on any machine can read it.
 
-    On file storage the temporary upload is renamed into place (no second copy of a
-    large file); other storages stream it.
+    An upload streamed into the bucket as it arrived is already there and is kept; on a local
+    folder the temporary upload is renamed into place (no second copy of a large file).
     """
-    name = f"{STAGED_UPLOAD_PREFIX}{timezone.now():%Y%m%d}/{os.urandom(8).hex()}.qcow2"
-    return default_storage.save(name, upload)
+    if isinstance(upload, StagedUpload):
+        return upload.keep()
+    return default_storage.save(staged_upload_name(), upload)
 
 
 def image_create(
@@ -209,7 +211,7 @@ def image_retry(*, image: Image, actor, file_url: str = "") -> Image:
             fields += ["file_url", "source_file"]
             message = history.IMPORT_QUEUED_AGAIN_FROM_URL(url=url_without_secrets(file_url))
             if staged:
-                transaction.on_commit(lambda: delete_image_file(staged))
+                transaction.on_commit(lambda: delete_image_file(staged), robust=True)
         locked.save(update_fields=fields)
         record_image(locked, Topic.RETRY_IMAGE_IMPORT, message, actor=actor)
         enqueue_import(locked)
@@ -267,7 +269,9 @@ def image_delete(*, image_id, account: Account, actor) -> tuple[str, str]:
         record_image(image, Topic.DELETE_IMAGE, history.DELETED(name=image.name), actor=actor)
         name = image.name
         image.delete()
-        transaction.on_commit(lambda: [delete_image_file(f) for f in files])
+        # Robust: a storage out of reach leaves the files to the orphan sweep, not the user
+        # with an error page for a delete that happened.
+        transaction.on_commit(lambda: [delete_image_file(f) for f in files], robust=True)
     return DeleteOutcome.DELETED, name
 
 

@@ -16,6 +16,7 @@ from oslo_utils.imageutils import format_inspector
 from console import work_history
 from console.models import Account
 from images.models import Image
+from images.pipeline.storage import open_ranges
 from images.rules import MAX_MIN_DISK_GB
 from images.services import NewImage, image_create
 from servers import history
@@ -38,8 +39,8 @@ def disk_virtual_size(name: str) -> int | None:
     for Minimum Disk, not a verdict on the disk.
     """
     try:
-        with default_storage.open(name, "rb") as disk:
-            head = disk.read(_HEADER_READ)
+        with open_ranges(name) as (read_range, _size):
+            head = read_range(0, _HEADER_READ)
     except OSError:
         return None
     inspector = format_inspector.QcowInspector()

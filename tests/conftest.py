@@ -54,6 +54,7 @@ pytest_plugins = [
     "tests.support.http_server",
     "tests.support.resolver",
     "tests.support.redis_server",
+    "tests.support.object_storage",
 ]
 
 

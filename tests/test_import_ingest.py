@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import SuspiciousFileOperation
-from django.core.files.storage import default_storage
 from oslo_utils.imageutils import format_inspector
 from pytest_django.fixtures import Settings as SettingsWrapper
 
@@ -510,39 +509,6 @@ def test_it_discards_a_file_that_is_not_committed(media: Path) -> None:
         writer.file.write(b"abandoned")
 
     assert files_under(media) == []
-
-
-def test_it_uploads_through_the_storage_api_for_other_backends(
-    settings: SettingsWrapper,
-) -> None:
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
-    }
-    data = build_qcow2(GIB)
-
-    with open_image_writer(NAME) as writer:
-        ingest(io.BytesIO(data).read, writer.file, max_bytes=GIB, expected_length=len(data))
-        spool = Path(writer.file.name)
-        stored = writer.commit()
-
-    with default_storage.open(stored) as f:
-        assert f.read() == data
-    assert not spool.exists()
-
-
-def test_it_removes_the_spool_file_of_a_discarded_upload(settings: SettingsWrapper) -> None:
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
-    }
-
-    with open_image_writer(NAME) as writer:
-        writer.file.write(b"abandoned")
-        spool = Path(writer.file.name)
-
-    assert not spool.exists()
-    assert not default_storage.exists(NAME)
 
 
 def test_it_refuses_a_name_outside_the_storage(media: Path) -> None:

@@ -12,7 +12,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from images import orphan_files
-from images.pipeline.storage import attempt_file_name, spool_path
+from images.pipeline.storage import attempt_file_name
 from tests.support.factories import make_image
 from tests.support.images import stored_files
 
@@ -88,22 +88,3 @@ def test_it_does_nothing_when_every_file_is_in_use(world, _media_root: Path, cap
     assert "Removed" not in caplog.text
 
 
-def test_it_removes_spool_files_of_dead_imports_to_object_storage(world, settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
-    }
-    settings.CONSOLE_IMPORT_SPOOL_DIR = str(tmp_path / "spool")
-    running = make_image(world.acme, status="Importing", import_serial=2)
-    dead, alive = (
-        spool_path(attempt_file_name(world.acme.pk, running.pk, serial)) for serial in (1, 2)
-    )
-    dead.parent.mkdir(parents=True)
-    for path in (dead, alive):
-        path.write_bytes(b"half an image")
-        os.utime(path, (time.time() - 1e5, time.time() - 1e5))
-
-    assert orphan_files.image_files_sweep() == [str(dead)]
-
-    assert not dead.exists()
-    assert alive.exists()
