@@ -86,5 +86,3 @@ def test_it_does_nothing_when_every_file_is_in_use(world, _media_root: Path, cap
 
     assert stored_files() == [image.stored_file]
     assert "Removed" not in caplog.text
-
-
