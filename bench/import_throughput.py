@@ -7,7 +7,10 @@ DATABASE_URL / REDIS_URL are set), and in the same run times ``sha512sum`` of th
 file. The import is timed between its own work-history rows (claim to Active), so
 broker latency does not count.
 
-Last line: ``import/sha512sum ratio: R  worker peak RSS: M MB``
+The same file is then imported a second time by a worker whose image files are in a bucket
+(moto's S3 server on 127.0.0.1, started here), and the two imports are compared.
+
+Last lines: ``bucket/folder ratio: B`` and ``import/sha512sum ratio: R  worker peak RSS: M MB``
 (targets: R <= 1.3, M <= 150).
 
 Usage: .venv/bin/python bench/import_throughput.py [--gib N]
@@ -66,41 +69,44 @@ def main() -> None:
     size = write_qcow2(disk, max(data_bytes * 2, GIB), data_bytes=data_bytes, seed=42)
     print(f"file size {size / GIB:.2f} GiB", flush=True)
 
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "console",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--queues",
-            env["CONSOLE_TASK_QUEUE"],
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        with LocalHTTPServer() as server:
-            url = server.serve_file("/bench.qcow2", disk)
-            # Warm the page cache for both measurements alike, and let the writes of the
-            # generated file reach the disk first: a flush running in the background
-            # would slow whichever measurement it overlaps.
-            subprocess.run(["cat", str(disk)], stdout=subprocess.DEVNULL, check=True)
-            os.sync()
+    from tests.support.object_storage import CREDENTIALS, S3Server
+
+    def import_once(label: str, extra_env: dict[str, str], url: str) -> tuple[float, int, Image]:
+        """Import ``url`` with a fresh worker process given ``extra_env``; returns the import's
+        seconds (claim to Active), the worker's peak RSS in kB and the image."""
+        worker_env = {**env, **extra_env}
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "console",
+                "worker",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--queues",
+                env["CONSOLE_TASK_QUEUE"],
+            ],
+            cwd=ROOT,
+            env=worker_env,
+            stdout=subprocess.DEVNULL,
+        )
+        try:
             image = image_create(
                 account=account,
                 actor=None,
                 new=NewImage(
-                    name="bench", os_type="ubuntu", min_disk_gb=0, min_ram_gb=0, file_url=url
+                    name=f"bench-{label}",
+                    os_type="ubuntu",
+                    min_disk_gb=0,
+                    min_ram_gb=0,
+                    file_url=url,
                 ),
             )
             peak_kb = 0
@@ -112,41 +118,106 @@ def main() -> None:
                     break
                 time.sleep(0.2)
             peak_kb = max(peak_kb, _peak_rss_kb(worker.pid))
+        finally:
+            worker.terminate()
+            worker.wait(30)
         if image.status != Image.Status.ACTIVE:
-            raise SystemExit(f"import ended {image.status}: {image.failure_reason}")
+            raise SystemExit(f"{label} import ended {image.status}: {image.failure_reason}")
         rows = (
             WorkHistory.objects.for_resource(image.pk)
             .filter(event_topic=WorkHistory.Topic.IMPORT_IMAGE)
             .order_by("work_time")
         )
-        import_seconds = (rows.last().work_time - rows.first().work_time).total_seconds()
+        seconds = (rows.last().work_time - rows.first().work_time).total_seconds()
+        return seconds, peak_kb, image
 
-        os.sync()  # the imported copy's writes, likewise
-        started = time.perf_counter()
-        digest = subprocess.run(
-            ["sha512sum", str(disk)], capture_output=True, text=True, check=True
-        ).stdout.split()[0]
-        sha_seconds = time.perf_counter() - started
-        assert digest == image.os_hash_value, "the imported sha512 differs from sha512sum"
-
-        # The floor set by the disk: an import must also write every byte to storage.
-        os.sync()
-        copy = work / "media" / "copy.qcow2"
-        started = time.perf_counter()
-        subprocess.run(["cp", str(disk), str(copy)], check=True)
-        copy_seconds = time.perf_counter() - started
+    s3 = S3Server().start()
+    try:
+        bucket = f"bench-{os.getpid()}"
+        s3.client().create_bucket(Bucket=bucket)
+        bucket_env = {
+            **CREDENTIALS,
+            "CONSOLE_STORAGE_URL": f"s3://{bucket}?endpoint_url={s3.endpoint}&region=us-east-1",
+        }
+        with LocalHTTPServer() as server:
+            url = server.serve_file("/bench.qcow2", disk)
+            # Warm the page cache for every measurement alike, and let the writes of the
+            # generated file reach the disk first: a flush running in the background
+            # would slow whichever measurement it overlaps.
+            subprocess.run(["cat", str(disk)], stdout=subprocess.DEVNULL, check=True)
+            os.sync()
+            import_seconds, peak_kb, image = import_once("folder", {}, url)
+            os.sync()  # the imported copy's writes, likewise
+            bucket_seconds, bucket_peak_kb, in_bucket = import_once("bucket", bucket_env, url)
+        stored = s3.client().head_object(Bucket=bucket, Key=in_bucket.stored_file)
+        assert stored["ContentLength"] == size, "the bucket holds a different size"
+        assert in_bucket.os_hash_value == image.os_hash_value, "the bucket import hashed otherwise"
+        # The floor set by the S3 server: the same bytes sent as a plain multipart upload, in
+        # parts of the same size, one after another, with nothing else done to them.
+        upload_seconds = _plain_multipart_upload(s3.client(), bucket, disk)
     finally:
-        worker.terminate()
-        worker.wait(30)
+        s3.stop()
+
+    os.sync()
+    started = time.perf_counter()
+    digest = subprocess.run(
+        ["sha512sum", str(disk)], capture_output=True, text=True, check=True
+    ).stdout.split()[0]
+    sha_seconds = time.perf_counter() - started
+    assert digest == image.os_hash_value, "the imported sha512 differs from sha512sum"
+
+    # The floor set by the disk: an import must also write every byte to storage.
+    os.sync()
+    copy = work / "media" / "copy.qcow2"
+    started = time.perf_counter()
+    subprocess.run(["cp", str(disk), str(copy)], check=True)
+    copy_seconds = time.perf_counter() - started
 
     ratio = import_seconds / sha_seconds
-    print(f"import: {import_seconds:.2f} s ({size / GIB / import_seconds:.2f} GiB/s)")
+    print(
+        f"import into the folder: {import_seconds:.2f} s ({size / GIB / import_seconds:.2f} GiB/s)"
+    )
+    print(
+        f"import into the bucket (moto's S3 server on 127.0.0.1): {bucket_seconds:.2f} s "
+        f"({size / GIB / bucket_seconds:.2f} GiB/s), worker peak RSS "
+        f"{bucket_peak_kb / 1024:.0f} MB"
+    )
     print(f"sha512sum: {sha_seconds:.2f} s ({size / GIB / sha_seconds:.2f} GiB/s)")
     print(
         f"cp into storage (disk write floor): {copy_seconds:.2f} s, "
         f"cp/sha512sum ratio: {copy_seconds / sha_seconds:.2f}"
     )
+    print(
+        f"plain multipart upload into the bucket (its floor): {upload_seconds:.2f} s, "
+        f"bucket import/plain upload ratio: {bucket_seconds / upload_seconds:.2f}"
+    )
+    print(f"bucket/folder ratio: {bucket_seconds / import_seconds:.2f}")
     print(f"import/sha512sum ratio: {ratio:.2f}  worker peak RSS: {peak_kb / 1024:.0f} MB")
+
+
+def _plain_multipart_upload(client, bucket: str, path: Path) -> float:
+    from django.conf import settings
+
+    from images.pipeline.storage import MAX_PARTS
+
+    part = max(
+        settings.CONSOLE_STORAGE_PART_BYTES,
+        -(-settings.CONSOLE_MAX_IMAGE_BYTES // (MAX_PARTS - 1)),
+    )
+    started = time.perf_counter()
+    upload = client.create_multipart_upload(Bucket=bucket, Key="plain.qcow2")["UploadId"]
+    parts = []
+    with path.open("rb") as source:
+        while body := source.read(part):
+            number = len(parts) + 1
+            sent = client.upload_part(
+                Bucket=bucket, Key="plain.qcow2", UploadId=upload, PartNumber=number, Body=body
+            )
+            parts.append({"PartNumber": number, "ETag": sent["ETag"]})
+    client.complete_multipart_upload(
+        Bucket=bucket, Key="plain.qcow2", UploadId=upload, MultipartUpload={"Parts": parts}
+    )
+    return time.perf_counter() - started
 
 
 def _peak_rss_kb(pid: int) -> int:

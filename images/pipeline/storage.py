@@ -135,7 +135,7 @@ class MultipartUpload:
         self._buffer += data
         self.written += len(data)
         while len(self._buffer) >= self._part_size:
-            self._send(bytes(self._buffer[: self._part_size]))
+            self._send(bytes(memoryview(self._buffer)[: self._part_size]))
             del self._buffer[: self._part_size]
         return len(data)
 
