@@ -15,6 +15,7 @@ from images.rules import (
     MAX_MIN_RAM_GB,
     MAX_TAGS,
     MSG_NAME,
+    MSG_STORAGE_DOWN,
     MSG_TAG_COUNT,
     MSG_TAG_DUPLICATE,
     NAME_HELP,
@@ -175,9 +176,12 @@ class ImageCreateForm(forms.Form):
     # Tags come as parallel tag_key / tag_value inputs; this field carries their errors.
     tags = forms.CharField(label=_("Tags"), required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, upload_too_large: bool = False, **kwargs):
+    def __init__(
+        self, *args, upload_too_large: bool = False, upload_storage_down: bool = False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.upload_too_large = upload_too_large
+        self.upload_storage_down = upload_storage_down
         self.tags: list[tuple[str, str]] = []
         self.tag_rows: list[tuple[str, str]] = []
         self.tag_errors: list[str] = []
@@ -197,6 +201,8 @@ class ImageCreateForm(forms.Form):
         if self.upload_too_large:
             limit = human_size(settings.CONSOLE_MAX_IMAGE_BYTES)
             raise ValidationError(MSG_FILE_TOO_LARGE.format(limit=limit), code="too_large")
+        if self.upload_storage_down:
+            raise ValidationError(MSG_STORAGE_DOWN, code="storage_down")
         if upload is None:
             return None
         if not upload.name.lower().endswith(".qcow2"):

@@ -37,6 +37,7 @@ from images.pipeline.errors import (
     REASON_TOO_MANY_ATTEMPTS,
     REASON_TOO_SLOW,
     REASON_UNEXPECTED,
+    STORAGE_FAILED,
     ImportFailed,
 )
 from images.pipeline.fetch import open_url
@@ -228,22 +229,37 @@ def image_import(*, image_id) -> None:
         try:
             result = _store(image, name, on_progress)
         except ImportAborted:
-            delete_image_file(name)
+            _remove_quietly(name)
             return
         except ImportFailed as failure:
-            delete_image_file(name)
+            _remove_quietly(name)
             _fail(image_id, serial, failure.message)
             return
         except SoftTimeLimitExceeded:
-            delete_image_file(name)
+            _remove_quietly(name)
             _fail(image_id, serial, REASON_TOO_SLOW())
+            return
+        except OSError:
+            # The storage refused or could not be reached (a bucket out of reach, a full disk).
+            log.warning("Import of image %s could not use the storage", image_id, exc_info=True)
+            _remove_quietly(name)
+            _fail(image_id, serial, STORAGE_FAILED())
             return
         except Exception:
             log.exception("Import of image %s failed", image_id)
-            delete_image_file(name)
+            _remove_quietly(name)
             _fail(image_id, serial, REASON_UNEXPECTED())
             return
         _succeed(image_id, serial, name, result)
+
+
+def _remove_quietly(name: str) -> None:
+    """Remove an attempt's file when the storage may still be out of reach: what cannot be
+    removed now is aborted or removed by the orphan sweep later."""
+    try:
+        delete_image_file(name)
+    except OSError:
+        log.warning("Could not remove %s; the orphan sweep will", name)
 
 
 def _store(image: Image, name: str, on_progress: Callable[[int, int | None], None]):
@@ -277,9 +293,9 @@ def _succeed(image_id, serial: int, stored: str, result: IngestResult) -> None:
         _settle_failed(image_id, serial, stored)
         return
     if not kept:
-        delete_image_file(stored)
+        _remove_quietly(stored)
     elif staged_upload:
-        delete_image_file(staged_upload)
+        _remove_quietly(staged_upload)
 
 
 def _settle_active(image_id, serial: int, stored: str, result: IngestResult) -> tuple[bool, str]:
@@ -325,7 +341,7 @@ def _settle_failed(image_id, serial: int, stored: str) -> None:
         return
     if recorded:
         return  # the commit went through; only its acknowledgement was lost
-    delete_image_file(stored)
+    _remove_quietly(stored)
     _fail(image_id, serial, REASON_NOT_RECORDED())
 
 

@@ -45,6 +45,9 @@ MSG_TAG_LIMIT = format_lazy(
 )
 MSG_TAG_KEY_TAKEN = _("This image already has a tag with the key {key}.")
 MSG_TAG_NUL = _("Tag keys and values cannot contain null characters.")
+MSG_STORAGE_DOWN = _(
+    "The uploaded file could not be stored: the image storage cannot be reached. Try again later."
+)
 
 
 def clean_tag(key: str | None, value: str | None) -> tuple[str, str]:

@@ -30,6 +30,7 @@ from images.rules import (
     MAX_MIN_RAM_GB,
     MAX_TAGS,
     MSG_NAME,
+    MSG_STORAGE_DOWN,
     MSG_TAG_COUNT,
     MSG_TAG_DUPLICATE,
     MSG_TAG_KEY_TAKEN,
@@ -116,7 +117,11 @@ def stage_upload(upload: UploadedFile) -> str:
     """
     if isinstance(upload, StagedUpload):
         return upload.keep()
-    return default_storage.save(staged_upload_name(), upload)
+    try:
+        return default_storage.save(staged_upload_name(), upload)
+    except OSError as error:
+        log.warning("An upload could not be stored: %s", error)
+        raise ValidationError(MSG_STORAGE_DOWN, code="storage_down") from None
 
 
 def image_create(

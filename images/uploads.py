@@ -31,6 +31,7 @@ from images.pipeline.storage import (
 )
 
 TOO_LARGE_FLAG = "image_upload_too_large"
+STORAGE_DOWN_FLAG = "image_upload_storage_down"
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +83,12 @@ class BucketUploadHandler(FileUploadHandler):
         if storage is None:
             return  # the next handler writes it to a temporary file
         self.storage_name = staged_upload_name()
-        # Django closes ``file`` of every handler when an upload is skipped or stopped;
-        # closing an unfinished upload aborts it.
-        self.upload = self.file = MultipartUpload(storage, self.storage_name)
+        try:
+            # Django closes ``file`` of every handler when an upload is skipped or stopped;
+            # closing an unfinished upload aborts it.
+            self.upload = self.file = MultipartUpload(storage, self.storage_name)
+        except OSError:
+            self._storage_down()
         raise StopFutureHandlers
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
@@ -92,7 +96,10 @@ class BucketUploadHandler(FileUploadHandler):
             return raw_data
         if self.upload.written + len(raw_data) > settings.CONSOLE_MAX_IMAGE_BYTES:
             _refuse_too_large(self)
-        self.upload.write(raw_data)
+        try:
+            self.upload.write(raw_data)
+        except OSError:
+            self._storage_down()
         return None
 
     def file_complete(self, file_size: int) -> UploadedFile | None:
@@ -100,12 +107,25 @@ class BucketUploadHandler(FileUploadHandler):
             return None
         try:
             self.upload.complete()
+        except OSError:
+            self.upload.abort()
+            # Too late to skip the file: the form learns it from the flag.
+            setattr(self.request, STORAGE_DOWN_FLAG, True)
+            return None
         except BaseException:
             self.upload.abort()
             raise
         return StagedUpload(
             self.storage_name, self.file_name, file_size, self.content_type, self.charset
         )
+
+    def _storage_down(self) -> None:
+        """The bucket cannot be reached: drop the file, and let the form say so."""
+        log.warning("An upload could not be sent to the image storage", exc_info=True)
+        setattr(self.request, STORAGE_DOWN_FLAG, True)
+        if self.upload is not None:
+            self.upload.abort()
+        raise SkipFile
 
     def upload_interrupted(self) -> None:
         if getattr(self, "upload", None) is not None:

@@ -18,7 +18,7 @@ from images.forms import ImageCreateForm
 from images.models import Image, size_sort_key
 from images.rules import TEMPLATE_RULES
 from images.tables import ImageTable
-from images.uploads import TOO_LARGE_FLAG
+from images.uploads import STORAGE_DOWN_FLAG, TOO_LARGE_FLAG
 
 
 def _list_context(request: ConsoleRequest) -> dict:
@@ -78,7 +78,10 @@ def image_create(request: ConsoleRequest) -> HttpResponse:
     if request.method == "POST":
         data, files = request.POST, request.FILES
         form = ImageCreateForm(
-            data, files, upload_too_large=getattr(request, TOO_LARGE_FLAG, False)
+            data,
+            files,
+            upload_too_large=getattr(request, TOO_LARGE_FLAG, False),
+            upload_storage_down=getattr(request, STORAGE_DOWN_FLAG, False),
         )
         if form.is_valid():
             new = services.NewImage(

@@ -348,3 +348,48 @@ def test_the_sweep_removes_old_objects_no_image_refers_to(world, bucket_storage,
 
     assert orphan_files.image_files_sweep() == ["images/a/stray-1.qcow2"]
     assert bucket_storage.keys() == ["images/a/kept-1.qcow2", "servers/s/root.qcow2"]
+
+
+# --- A bucket out of reach ------------------------------------------------------------------
+
+
+@pytest.fixture
+def unreachable_bucket(settings, s3_credentials, tmp_path) -> None:
+    closed = "http://127.0.0.1:9"  # discard port: nothing listens on loopback
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": env_storage(
+            "U", tmp_path, environ={"U": f"s3://gone?endpoint_url={closed}&region=us-east-1"}
+        ),
+    }
+    settings.STORAGES["default"]["OPTIONS"]["client_config"] = __import__(
+        "botocore.config"
+    ).config.Config(retries={"max_attempts": 1}, connect_timeout=1)
+
+
+def test_an_import_into_a_bucket_out_of_reach_ends_in_error_with_that_reason(
+    world, unreachable_bucket, http_server, allow_loopback
+):
+    url = http_server.serve_bytes("/d.qcow2", qcow2_bytes())
+    image = create_queued(world.acme, world.alice, url=url)
+
+    import_in_thread(image.pk).join(60)
+
+    image.refresh_from_db()
+    assert image.status == "Error"
+    assert image.failure_reason == str(errors.STORAGE_FAILED())
+
+
+def test_an_upload_to_a_bucket_out_of_reach_gets_a_clear_form_error(
+    world, alice_client, unreachable_bucket
+):
+    response = alice_client.post(
+        reverse("images:create"), _upload_form("while-down", qcow2_bytes())
+    )
+
+    assert response.status_code == 200
+    assert (
+        "The uploaded file could not be stored: the image storage cannot be reached."
+        in response.content.decode()
+    )
+    assert not Image.objects.exists()
