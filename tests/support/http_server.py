@@ -15,6 +15,7 @@ import io
 import os
 import ssl
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,6 +46,8 @@ class Route:
     # Stall this long after sending ``stall_after`` bytes of the body.
     stall_after: int | None = None
     stall_for: float = 0.0
+    # With ``stall_after``: stall until this event is set (at most ``stall_for`` seconds).
+    gate: threading.Event | None = None
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,15 @@ class LocalHTTPServer:
             ),
         )
 
+    def serve_gated(
+        self, path: str, body: bytes, *, hold_after: int, gate: threading.Event, at_most: float = 60
+    ) -> str:
+        """Send ``hold_after`` bytes of ``body``, then the rest once ``gate`` is set (or
+        ``at_most`` seconds later): a download that stays in the middle until the test says."""
+        return self.add(
+            path, Route(body=body, stall_after=hold_after, stall_for=at_most, gate=gate)
+        )
+
     # --- used by the handler -------------------------------------------------------
 
     def _record(self, request: RecordedRequest) -> None:
@@ -169,6 +181,14 @@ class LocalHTTPServer:
     def _sleep(self, seconds: float) -> bool:
         """Sleep unless the server stops first; True if it is stopping."""
         return self._stopping.wait(seconds)
+
+    def _wait_for(self, gate: threading.Event, seconds: float) -> bool:
+        """Wait until ``gate`` is set, at most ``seconds``; True if the server is stopping."""
+        deadline = time.monotonic() + seconds
+        while not gate.is_set() and time.monotonic() < deadline:
+            if self._stopping.wait(0.02):
+                return True
+        return False
 
 
 class _Server(ThreadingHTTPServer):
@@ -224,7 +244,10 @@ class _Handler(BaseHTTPRequestHandler):
             elif route.stall_after is not None:
                 self.wfile.write(route.body[: route.stall_after])
                 self.wfile.flush()
-                if owner._sleep(route.stall_for):
+                if route.gate is not None:
+                    if owner._wait_for(route.gate, route.stall_for):
+                        return
+                elif owner._sleep(route.stall_for):
                     return
                 self.wfile.write(route.body[route.stall_after :])
             else:

@@ -121,12 +121,25 @@ class WorkerProcess:
     console beat``, the one scheduler, as in production)."""
 
     def __init__(
-        self, env: dict[str, str], log: Path, *, pool: str = "solo", beat: bool = False
+        self,
+        env: dict[str, str],
+        log: Path,
+        *,
+        pool: str = "solo",
+        beat: bool = False,
+        concurrency: int = 2,
+        name: str | None = None,
+        cwd: Path = ROOT,
     ) -> None:
+        """``name``: the worker's node name (``-n``); ``cwd``: its working directory (outside
+        the checkout, give ``PYTHONPATH`` in ``env``)."""
         self.env = env
         self.log = log
         self.pool = pool
         self.beat = beat
+        self.concurrency = concurrency
+        self.name = name
+        self.cwd = cwd
         self.process: subprocess.Popen | None = None
 
     def _command(self) -> list[str]:
@@ -140,7 +153,8 @@ class WorkerProcess:
             "--pool",
             self.pool,
             "--concurrency",
-            "2",
+            str(self.concurrency),
+            *(["--hostname", self.name] if self.name else []),
             "--loglevel",
             "INFO",
             "--without-gossip",
@@ -155,7 +169,7 @@ class WorkerProcess:
         ready = b"beat: Starting..." if self.beat else b" ready."
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+                command, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
