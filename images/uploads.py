@@ -144,3 +144,8 @@ class CappedTemporaryFileUploadHandler(TemporaryFileUploadHandler):
         if self.received > settings.CONSOLE_MAX_IMAGE_BYTES:
             _refuse_too_large(self)
         return super().receive_data_chunk(raw_data, start)
+
+    def file_complete(self, file_size: int) -> UploadedFile | None:
+        if not hasattr(self, "file"):
+            return None  # the file went to the bucket (or failed there), not to this handler
+        return super().file_complete(file_size)
