@@ -17,6 +17,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
+DATABASE_CONNECT_TIMEOUT = 10
 _FALSE = {"0", "false", "no", "off"}
 
 
@@ -88,6 +89,10 @@ def env_database(name: str, environ: Mapping[str, str] | None = None) -> dict | 
         raise ImproperlyConfigured(f"{name} is not a valid database URL: {exc}") from None
     if not config.get("NAME"):
         raise ImproperlyConfigured(f"{name} must name a database (postgres://host/NAME).")
+    # A database that accepts the connection but never answers must not hold a request or an
+    # import forever: give up connecting after this many seconds (the URL may say otherwise,
+    # ?connect_timeout=N).
+    config.setdefault("OPTIONS", {}).setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
     return config
 
 

@@ -53,6 +53,37 @@ def test_it_parses_a_postgres_url():
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert config["NAME"] == "console"
     assert env_database("DATABASE_URL", environ={}) is None
+    assert config["OPTIONS"]["connect_timeout"] == 10
+    chosen = env_database(
+        "DATABASE_URL",
+        environ={"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/console?connect_timeout=3"},
+    )
+    assert int(chosen["OPTIONS"]["connect_timeout"]) == 3
+
+
+def test_a_database_that_never_answers_is_given_up_on_within_the_connect_timeout():
+    """A listener on loopback that accepts connections and says nothing: connecting fails
+    after the timeout instead of hanging."""
+    import socket
+    import time
+
+    import psycopg
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        url = f"postgres://postgres@127.0.0.1:{port}/console?connect_timeout=2"
+        config = env_database("DATABASE_URL", environ={"DATABASE_URL": url})
+        config.update(TIME_ZONE=None, AUTOCOMMIT=True, ATOMIC_REQUESTS=False, CONN_MAX_AGE=0)
+        config.setdefault("TEST", {})
+        # The parameters Django hands to psycopg for this configuration.
+        params = DatabaseWrapper(config).get_connection_params()
+        started = time.monotonic()
+        with pytest.raises(psycopg.OperationalError, match="timeout"):
+            psycopg.connect(**params)
+        assert time.monotonic() - started < 15
 
 
 def test_it_rejects_a_malformed_redis_url():
